@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Bundles a service's entry points (its src and the dailyfeed-shared source it imports)
+// into dist/. Every package stays external: at run time Node resolves them from dist/,
+// that is from the service's own node_modules, so one copy of each is ever loaded.
+import { build } from 'esbuild';
+import path from 'node:path';
+
+const entries = process.argv.slice(2);
+if (entries.length === 0) {
+  console.error('usage: bundle.mjs <entry.ts>...');
+  process.exit(2);
+}
+await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  outbase: 'src',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  // Not `packages: 'external'`: tsconfig `paths` would first turn bare imports into
+  // ./node_modules paths and get them bundled. Every bare specifier stays external.
+  plugins: [{
+    name: 'externalize-packages',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
+    },
+  }],
+  sourcemap: true,
+  logLevel: 'warning',
+  absWorkingDir: path.resolve('.'),
+});
+console.log(`bundled ${entries.join(', ')} -> dist/`);
