@@ -176,9 +176,11 @@ stop_pid() {
 launch() {
   local name=$1 cwd=$2 out=$3
   shift 3
+  # The server must not inherit the lock descriptors (8, 9) or our stdio.
+  rm -f "$RUN/$name.pid"
   # shellcheck disable=SC2016 # expands in the inner shell
-  (cd "$cwd" && setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$RUN/$name.pid" "$@" \
-    </dev/null >>"$out" 2>&1 &)
+  (cd "$cwd" && exec setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$RUN/$name.pid" "$@" \
+    </dev/null >>"$out" 2>&1 8>&- 9>&-) &
   local _
   for _ in $(seq 1 50); do
     [[ -s $RUN/$name.pid ]] && break
@@ -321,7 +323,7 @@ pg_grant_traverse() {
 }
 
 # Run as the postgres user from / (it may not be allowed into the caller's directory).
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+as_postgres() { (cd / && runuser -u postgres -- "$@" 8>&- 9>&-); }
 
 pg_running_pid() { pid_of postgres "$PGDATA"; }
 
@@ -427,6 +429,7 @@ psql_admin() {
   local db=$1
   shift
   PGPASSWORD=$(secret_need DAILYFEED_PG_SUPERUSER_PASSWORD) PGCONNECT_TIMEOUT=5 \
+    PGOPTIONS="-c client_min_messages=warning" \
     psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" "$@"
 }
 

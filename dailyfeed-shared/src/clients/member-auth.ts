@@ -31,6 +31,8 @@ import type { ProfileOverrides } from './profiles.ts';
 
 export const AUTH_REVOKED_CHANNEL = 'dailyfeed:auth:revoked';
 export const AUTH_RESOLVE_PATH = '/internal/auth/resolve';
+/** CLIENT LIST name of the revocation subscriber (suffixed with the pid). */
+export const SUBSCRIBER_NAME = 'dailyfeed-auth-revocations';
 
 export interface ResolvedCaller {
   member: Summary;
@@ -151,7 +153,7 @@ export class MemberAuthResolver implements CallerResolver {
   start(): Promise<void> {
     if (!this.redis) return Promise.resolve();
     if (this.subscriber) return this.waitSubscribed();
-    const sub = this.redis.duplicate();
+    const sub = this.redis.duplicate({ connectionName: `${SUBSCRIBER_NAME}-${process.pid}` });
     this.subscriber = sub;
     sub.on('message', (channel: string, message: string) => {
       if (channel === AUTH_REVOKED_CHANNEL) this.onRevocationMessage(message);

@@ -50,6 +50,8 @@ export interface DatedTopicListenerOptions {
   heartbeatInterval?: number;
   /** Default: sessionTimeout * 2 (at least 10 s). */
   rebalanceTimeout?: number;
+  /** Long-poll wait of a fetch, ms (kafkajs default 5000); a re-subscription waits for it. */
+  maxWaitTimeInMs?: number;
   logger?: EventLogger;
 }
 
@@ -178,6 +180,7 @@ export class DatedTopicListener {
       heartbeatInterval: o.heartbeatInterval ?? 3_000,
       rebalanceTimeout: o.rebalanceTimeout ?? Math.max(10_000, sessionTimeout * 2),
       allowAutoTopicCreation: false,
+      ...(o.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: o.maxWaitTimeInMs } : {}),
     });
     this.#consumer = consumer;
     this.#consumerBroken = false;

@@ -50,7 +50,6 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '<redacted>' },
     },
     genReqId: (req) => requestIdFrom(headerOf(req.headers['x-request-id'])),
-    requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,
