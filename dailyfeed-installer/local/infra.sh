@@ -678,7 +678,9 @@ DO \$\$ BEGIN
 END \$\$;
 ALTER ROLE $role WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$pw';
 ALTER ROLE $role SET search_path = $svc, public;
-GRANT CONNECT, TEMPORARY ON DATABASE "$db" TO $role;
+-- CREATE on the database only because Prisma migrations begin with
+-- CREATE SCHEMA IF NOT EXISTS, which PostgreSQL checks before seeing the schema exists.
+GRANT CONNECT, TEMPORARY, CREATE ON DATABASE "$db" TO $role;
 CREATE SCHEMA IF NOT EXISTS $svc AUTHORIZATION $role;
 ALTER SCHEMA $svc OWNER TO $role;
 REVOKE ALL ON SCHEMA $svc FROM PUBLIC;

@@ -243,6 +243,11 @@ export class KafkaEventPublisher implements EventPublisher {
           timeoutMs: this.#options.ensureTimeoutMs,
         });
         for (const name of names) this.#ensured.add(name);
+        // Two topics a day: keep the set small (the oldest names first out).
+        for (const name of this.#ensured) {
+          if (this.#ensured.size <= 8) break;
+          this.#ensured.delete(name);
+        }
         if (created.length > 0) this.#logger?.info({ topics: created }, 'created dated topics');
       })().finally(() => this.#ensuring.delete(key));
       this.#ensuring.set(key, pending);
