@@ -10,7 +10,9 @@ import type { FastifySchemaCompiler } from 'fastify';
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const base: Options = { removeAdditional: true, useDefaults: true, allErrors: false, strict: false };
+// 'all': TypeBox objects do not say additionalProperties: false, and unknown fields are
+// dropped (api.md: ignored) rather than reaching a handler or the database.
+const base: Options = { removeAdditional: 'all', useDefaults: true, allErrors: false, strict: false };
 const bodyAjv = addFormats(new Ajv({ ...base, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
 
