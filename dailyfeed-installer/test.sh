@@ -62,7 +62,7 @@ test_services() {
 
 test_installer() {
   install_deps "$HERE"
-  wanted cluster && run_vitest cluster "$HERE" test/cluster test/gateway
+  wanted cluster && run_vitest cluster "$HERE" test/cluster test/gateway test/services
   if wanted e2e || wanted bench; then
     say "bringing the whole stack up for the end-to-end suites"
     "$HERE/local/stack.sh" up

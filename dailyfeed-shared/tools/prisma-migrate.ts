@@ -9,6 +9,7 @@ import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 
@@ -25,7 +26,12 @@ type Engine = {
   free(): void;
 };
 
-async function loadEngineModule(): Promise<{ SchemaEngine: { new: (options: unknown, log: (line: string) => void, adapter: object) => Promise<Engine> } }> {
+type EngineModule = { SchemaEngine: { new: (options: unknown, log: (line: string) => void, adapter: object) => Promise<Engine> } };
+let engineModule: Promise<EngineModule> | undefined;
+/** Instantiated once per process: the bindings module keeps one wasm instance. */
+const loadEngineModule = (): Promise<EngineModule> => (engineModule ??= instantiateEngineModule());
+
+async function instantiateEngineModule(): Promise<EngineModule> {
   // Node's ESM loader cannot import the package's .wasm directly: instantiate it by hand.
   const require = createRequire(import.meta.url);
   const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
@@ -34,7 +40,7 @@ async function loadEngineModule(): Promise<{ SchemaEngine: { new: (options: unkn
   const { instance } = await WebAssembly.instantiate(wasmBytes, { './schema_engine_bg.js': bg as WebAssembly.ModuleImports });
   bg.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
-  return bg as unknown as Awaited<ReturnType<typeof loadEngineModule>>;
+  return bg as unknown as EngineModule;
 }
 
 /** pg lets `connectionString` win over `database`, which would point the shadow database at the real one. */
@@ -55,6 +61,33 @@ export function ownSchemaOf(schemaPrisma: string): string {
   const match = /schemas\s*=\s*\[\s*"([^"]+)"/.exec(schemaPrisma);
   if (!match?.[1]) throw new Error('schema.prisma must list the service schema first in datasource `schemas`');
   return match[1];
+}
+
+/**
+ * The adapter's own shadow database is dropped before its pool ends, which PostgreSQL
+ * refuses while connections are open: end the shadow pool first, then drop (FORCE).
+ */
+class ShadowSafePrismaPg extends PrismaPg {
+  constructor(
+    private readonly poolConfig: ReturnType<typeof poolConfigOf>,
+    options?: { schema: string },
+  ) {
+    super(poolConfig, options);
+  }
+
+  override async connectToShadowDb() {
+    const main = await this.connect();
+    const database = `prisma_migrate_shadow_db_${randomUUID()}`;
+    await main.executeScript(`CREATE DATABASE "${database}"`);
+    const shadow = await new PrismaPg({ ...this.poolConfig, database }).connect();
+    const endShadowPool = shadow.dispose.bind(shadow);
+    shadow.dispose = async () => {
+      await endShadowPool();
+      await main.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await main.dispose();
+    };
+    return shadow;
+  }
 }
 
 async function readSchema(prismaDir: string) {
@@ -90,13 +123,17 @@ async function readMigrationsList(prismaDir: string) {
   };
 }
 
-async function withEngine<T>(options: MigrateOptions, fn: (engine: Engine, filters: { externalTables: string[]; externalEnums: string[] }) => Promise<T>): Promise<T> {
+async function withEngine<T>(options: MigrateOptions & { ownSchemaTable?: boolean }, fn: (engine: Engine, filters: { externalTables: string[]; externalEnums: string[] }) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const schema = await readSchema(options.prismaDir);
   // `_prisma_migrations` lives in the service's own schema, so six services share one database
   // without sharing (and tripping over) one migrations table.
   const ownSchema = ownSchemaOf(schema.content);
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(poolConfigOf(options.databaseUrl, ownSchema), { schema: ownSchema }));
+  // Applying: the schema option puts `_prisma_migrations` in the service's own schema.
+  // Diffing: without it the engine writes schema-qualified SQL, which is what we commit.
+  const adapter = bindMigrationAwareSqlAdapterFactory(
+    new ShadowSafePrismaPg(poolConfigOf(options.databaseUrl, ownSchema), options.ownSchemaTable ? { schema: ownSchema } : undefined),
+  );
   const log = options.log ?? (() => undefined);
   const engine = await SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, (line: string) => log(line), adapter);
   try {
@@ -108,23 +145,34 @@ async function withEngine<T>(options: MigrateOptions, fn: (engine: Engine, filte
 
 /** Applies every migration not yet recorded; a second run is a no-op. Returns the names applied. */
 export async function applyMigrations(options: MigrateOptions): Promise<string[]> {
-  return withEngine(options, async (engine, filters) => {
+  return withEngine({ ...options, ownSchemaTable: true }, async (engine, filters) => {
     const migrationsList = await readMigrationsList(options.prismaDir);
     const output = await engine.applyMigrations({ migrationsList, filters });
     return output.appliedMigrationNames;
   });
 }
 
+const SNAPSHOT = 'schema.prisma';
+
 /**
  * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that takes the
- * committed migrations to schema.prisma (replayed in a throwaway shadow database, so the
- * URL's role needs CREATEDB). Returns the folder, or null when there is nothing to change.
+ * datamodel of the latest migration (the schema.prisma snapshot kept beside its SQL) to the
+ * current schema.prisma: no database needed. A migration folder without a snapshot (made by
+ * hand or by the Prisma CLI) falls back to replaying the migrations in a throwaway shadow
+ * database, for which the URL's role needs CREATEDB. Returns the folder, or null when there
+ * is nothing to change.
  */
 export async function createMigration(options: MigrateOptions & { name: string }): Promise<string | null> {
   return withEngine(options, async (engine, filters) => {
     const migrationsList = await readMigrationsList(options.prismaDir);
     const schema = await readSchema(options.prismaDir);
-    const from = migrationsList.migrationDirectories.length === 0 ? { tag: 'empty' } : { tag: 'migrations', ...migrationsList };
+    const latest = migrationsList.migrationDirectories.at(-1);
+    const snapshotPath = latest ? path.join(migrationsList.baseDir, latest.path, SNAPSHOT) : undefined;
+    const from = !latest
+      ? { tag: 'empty' }
+      : snapshotPath && existsSync(snapshotPath)
+        ? { tag: 'schemaDatamodel', files: [{ path: snapshotPath, content: await readFile(snapshotPath, 'utf8') }] }
+        : { tag: 'migrations', ...migrationsList };
     const result = await engine.diff({ from, to: { tag: 'schemaDatamodel', files: [schema] }, script: true, exitCode: null, filters });
     const sql = result.stdout ?? '';
     if (sql.trim() === '' || /^-- This is an empty migration\.\s*$/.test(sql.trim())) return null;
@@ -132,6 +180,7 @@ export async function createMigration(options: MigrateOptions & { name: string }
     const folder = path.join(migrationsList.baseDir, `${stamp}_${options.name.replace(/[^A-Za-z0-9_]/g, '_')}`);
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, 'migration.sql'), sql);
+    await writeFile(path.join(folder, SNAPSHOT), schema.content);
     const lockPath = path.join(migrationsList.baseDir, 'migration_lock.toml');
     if (!existsSync(lockPath)) await writeFile(lockPath, '# Please do not edit this file manually\nprovider = "postgresql"\n');
     return folder;
