@@ -17,6 +17,12 @@ RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
 declare -a FAILED_SUITES=()
 
+# A step that failed outside a test runner (build, migration, typecheck) counts as one failed test.
+fail_step() {
+  FAILED_SUITES+=("$1")
+  echo '{"numPassedTests":0,"numFailedTests":1,"numPendingTests":0,"numTodoTests":0}' >"$RESULTS/step-${1// /-}.json"
+}
+
 wanted() { [[ -z ${DAILYFEED_TEST_ONLY:-} ]] || [[ " $DAILYFEED_TEST_ONLY " == *" $1 "* ]]; }
 
 # Runs one vitest suite, keeping its counts; a suite that fails is recorded, not fatal.
@@ -24,7 +30,7 @@ run_vitest() {
   local name=$1 dir=$2; shift 2
   say "testing $name"
   if (cd "$dir" && npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/$name.json" "$@"); then :; else FAILED_SUITES+=("$name"); fi
-  [[ -f $RESULTS/$name.json ]] || { FAILED_SUITES+=("$name (no report)"); echo '{"numPassedTests":0,"numFailedTests":1,"numPendingTests":0,"numTodoTests":0}' >"$RESULTS/$name.json"; }
+  [[ -f $RESULTS/$name.json ]] || fail_step "$name (no report)"
 }
 
 setup_infra() {
@@ -39,7 +45,7 @@ setup_infra() {
 test_shared() {
   install_deps "$ROOT/dailyfeed-shared"
   say "type-checking dailyfeed-shared"
-  (cd "$ROOT/dailyfeed-shared" && npx tsc --noEmit) || FAILED_SUITES+=("shared typecheck")
+  (cd "$ROOT/dailyfeed-shared" && npx tsc --noEmit) || fail_step "shared typecheck"
   DATABASE_URL=$PG_ADMIN_URL run_vitest shared "$ROOT/dailyfeed-shared"
 }
 
@@ -48,10 +54,10 @@ test_services() {
   mapfile -t services < <(present_services)
   for svc in "${services[@]}"; do
     install_deps "$(service_dir "$svc")"
-    build_quietly "$(service_dir "$svc")" || { FAILED_SUITES+=("$svc build"); continue; }
+    build_quietly "$(service_dir "$svc")" || { fail_step "$svc build"; continue; }
     url_var="DATABASE_URL_$(upper "$svc")"
     say "migrating schema $svc in $TEST_DB"
-    (cd "$(service_dir "$svc")" && DATABASE_URL="${!url_var}" node dist/migrate.js) || FAILED_SUITES+=("$svc migrate")
+    (cd "$(service_dir "$svc")" && DATABASE_URL="${!url_var}" node dist/migrate.js) || fail_step "$svc migrate"
   done
   for svc in "${services[@]}"; do
     wanted "$svc" || continue
@@ -65,12 +71,15 @@ test_installer() {
   wanted cluster && run_vitest cluster "$HERE" test/cluster test/gateway test/services
   if wanted e2e || wanted bench; then
     say "bringing the whole stack up for the end-to-end suites"
-    "$HERE/local/stack.sh" up
-    export DAILYFEED_GATEWAY_URL="http://127.0.0.1:${DAILYFEED_GATEWAY_PORT:-8080}"
-    if wanted e2e && [[ -d $HERE/test/e2e ]]; then run_vitest e2e "$HERE" test/e2e; fi
-    if wanted bench && [[ -f $HERE/bench/run.sh ]]; then
-      say "benchmarks at the small size"
-      "$HERE/bench/run.sh" --size small || FAILED_SUITES+=("bench")
+    if "$HERE/local/stack.sh" up; then
+      export DAILYFEED_GATEWAY_URL="http://127.0.0.1:${DAILYFEED_GATEWAY_PORT:-8080}"
+      if wanted e2e && [[ -d $HERE/test/e2e ]]; then run_vitest e2e "$HERE" test/e2e; fi
+      if wanted bench && [[ -f $HERE/bench/run.sh ]]; then
+        say "benchmarks at the small size"
+        "$HERE/bench/run.sh" --size small || fail_step "bench"
+      fi
+    else
+      fail_step "stack up"
     fi
   fi
   if wanted split && [[ -d $HERE/test/split ]]; then run_vitest split "$HERE" test/split; fi
@@ -84,7 +93,7 @@ summary() {
     for (const f of fs.readdirSync(dir).sort()) {
       const r = JSON.parse(fs.readFileSync(dir + "/" + f, "utf8"));
       const s = (r.numPendingTests || 0) + (r.numTodoTests || 0);
-      console.log(`  ${f.replace(/\.json$/, "").padEnd(10)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${s} skipped`);
+      console.log(`  ${f.replace(/\.json$/, "").padEnd(10)} | passed ${r.numPassedTests} | failed ${r.numFailedTests} | skipped ${s}`);
       passed += r.numPassedTests; failed += r.numFailedTests; skipped += s;
     }
     console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
@@ -101,7 +110,7 @@ main() {
   summary
   say "all tests took $((SECONDS - started))s"
   if ((${#FAILED_SUITES[@]} > 0)); then
-    printf 'stack.sh: failed: %s\n' "${FAILED_SUITES[*]}" >&2
+    printf 'test.sh: failed: %s\n' "${FAILED_SUITES[*]}" >&2
     exit 1
   fi
 }
