@@ -25,6 +25,8 @@ export const MemberConfigSchema = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** Proxies in front of the service that append to X-Forwarded-For (gateway / Istio ingress): 1. 0 = use the socket address. */
+  TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 5, default: 1 }),
   FOLLOW_LIMIT: Type.Integer({ minimum: 1, default: 1_000 }),
   /** Periodic jobs (key rotation, cleanup); tests turn them off and tick them by hand. */
   MEMBER_JOBS_ENABLED: Type.Boolean({ default: true }),

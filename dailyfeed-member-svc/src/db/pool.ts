@@ -12,13 +12,13 @@ export type Db = pg.Pool;
 export type Tx = pg.PoolClient;
 export type Queryable = Pick<pg.Pool, 'query'>;
 
-export function createPool(databaseUrl: string, max: number): pg.Pool {
+export function createPool(databaseUrl: string, max: number, schema = 'member'): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
-    options: '-c search_path=member,public',
+    options: `-c search_path=${schema},public`,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,

@@ -187,7 +187,12 @@ export class KeyStore {
         retireAfter: row.retire_after?.getTime() ?? null,
       });
       if (row.status === 'active' && row.private_key_enc) {
-        const pem = this.options.box.open('signing-key', row.private_key_enc, row.kid).toString();
+        let pem: string;
+        try {
+          pem = this.options.box.open('signing-key', row.private_key_enc, row.kid).toString();
+        } catch {
+          throw new Error(`signing key ${row.kid} cannot be decrypted with JWT_KEK (was the key-encryption key changed?)`);
+        }
         signing = { kid: row.kid, privateKey: await importPKCS8(pem, SIGNING_ALG) };
       }
     }

@@ -1,0 +1,227 @@
+/**
+ * timeline-svc benchmark, all figures from one run on the same data:
+ *   1. the follow feed (cached fan-out + hybrid pull) vs the original's pull query (same endpoint,
+ *      `?impl=naive`) vs a Fastify hello-world route;
+ *   2. most popular at 10% of the posts vs at all of them (default 100,000 vs 1,000,000).
+ * Prints a table and saves JSON. Ratios are reported against the issue's goals, never asserted.
+ *
+ *   npx tsx bench/run.ts --size small|full [--out file.json] [--database-url URL] [--duration s]
+ *
+ * Database: --database-url (a role that may write member.* and content.*, where the member,
+ * content and timeline migrations are applied), else a fresh database `dailyfeed_bench`
+ * created through PG_ADMIN_URL and migrated with each service's `dist/migrate.js`.
+ * Redis: REDIS_URL with database index BENCH_REDIS_DB (default 8), flushed at start.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startFakeMemberService } from '../dailyfeed-shared/testing/fake-member-service.ts';
+import { prng, seedMembers, seedPosts, SIZES } from './seed.ts';
+
+const HERE = import.meta.dirname;
+const ROOT = path.resolve(HERE, '..');
+
+function args(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 2; i < process.argv.length; i++) {
+    const key = String(process.argv[i]);
+    if (!key.startsWith('--')) continue;
+    out.set(key.slice(2), String(process.argv[i + 1] ?? ''));
+    i++;
+  }
+  return out;
+}
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+async function prepareDatabase(explicit: string | undefined): Promise<string> {
+  if (explicit) return explicit;
+  const admin = process.env.PG_ADMIN_URL;
+  if (!admin) throw new Error('give --database-url, or PG_ADMIN_URL to create the database dailyfeed_bench');
+  const url = new URL(admin);
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query('DROP DATABASE IF EXISTS dailyfeed_bench WITH (FORCE)');
+  await client.query(`CREATE DATABASE dailyfeed_bench TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+  await client.end();
+  url.pathname = '/dailyfeed_bench';
+  const target = url.toString();
+  for (const svc of ['member', 'content', 'timeline']) {
+    const dir = path.resolve(ROOT, '..', `dailyfeed-${svc}-svc`);
+    const schemaSetup = new pg.Client({ connectionString: target });
+    await schemaSetup.connect();
+    await schemaSetup.query(`CREATE SCHEMA IF NOT EXISTS ${svc}`);
+    await schemaSetup.end();
+    const result = spawnSync('node', ['dist/migrate.js'], { cwd: dir, env: { ...process.env, DATABASE_URL: target }, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`migrating ${svc} failed (build dailyfeed-${svc}-svc first): ${result.stderr || result.stdout}`);
+    log(`${svc}: ${result.stdout.trim()}`);
+  }
+  return target;
+}
+
+function startTarget(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'server.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const match = /listening (\d+)/.exec(buffer);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
+  });
+}
+
+interface Measured {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function measure(name: string, port: number, requests: Array<{ path: string; headers?: Record<string, string> }>, duration: number, connections: number): Promise<Measured> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: requests.map((r) => ({ method: 'GET', path: r.path, ...(r.headers ? { headers: r.headers } : {}) })),
+  });
+  const measured = {
+    name,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+  log(`${name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms${measured.non2xx ? `, ${measured.non2xx} non-2xx` : ''}`);
+  return measured;
+}
+
+async function waitRankingsReady(redis: Redis, port: number, headers: Record<string, string>): Promise<number> {
+  const started = Date.now();
+  await fetch(`http://127.0.0.1:${port}/api/timeline/posts/most-popular?window=30d`, { headers }); // starts the rebuild
+  while ((await redis.exists('tl:rank:ready')) === 0) {
+    if (Date.now() - started > 600_000) throw new Error('rankings not rebuilt within 10 min');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return Date.now() - started;
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  const sizeName = (a.get('size') ?? 'small') as keyof typeof SIZES;
+  const size = SIZES[sizeName];
+  if (!size) throw new Error('--size small|full');
+  const duration = Number(a.get('duration') ?? (sizeName === 'small' ? 3 : 10));
+  const connections = Number(a.get('connections') ?? 16);
+  const out = a.get('out') ?? path.join(ROOT, 'bench-results', `timeline-${sizeName}.json`);
+  const started = Date.now();
+
+  const databaseUrl = await prepareDatabase(a.get('database-url') ?? process.env.BENCH_DATABASE_URL);
+  const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  redisUrl.pathname = `/${process.env.BENCH_REDIS_DB ?? '8'}`;
+  const redis = new Redis(redisUrl.toString());
+  await redis.flushdb();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const fake = await startFakeMemberService();
+  const children: ChildProcess[] = [];
+  try {
+    const firstPosts = Math.round(size.posts / 10);
+    const seeded = await seedMembers(pool, { ...size, seed: 42, log });
+    await seedPosts(pool, seeded.ids, firstPosts, log);
+
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl.toString(),
+      MEMBER_SVC_URL: fake.url,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9',
+      TIMELINE_CONSUMER_ENABLED: 'false',
+      TIMELINE_JOBS_ENABLED: 'false',
+      TIMELINE_NAIVE_FEED_ENABLED: 'true',
+      DATABASE_POOL_SIZE: '16',
+    };
+    const timeline = await startTarget(env);
+    children.push(timeline.child);
+
+    // Readers: a random sample of members who follow someone (realistic followings mix).
+    const random = prng(7);
+    const withFollowings = seeded.ids.filter((id) => (seeded.followings.get(id) ?? 0) > 0);
+    const readers = Array.from({ length: Math.min(200, withFollowings.length) }, () => withFollowings[Math.floor(random() * withFollowings.length)] as string);
+    const headersOf = (id: string) => ({ authorization: `Bearer ${fake.tokenFor({ id }, { ttlSeconds: 86_400 })}` });
+    const readerHeaders = readers.map(headersOf);
+    const rankingRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/most-popular?window=30d', headers }));
+
+    const rebuild1 = await waitRankingsReady(redis, timeline.port, readerHeaders[0] as Record<string, string>);
+    log(`rankings rebuilt at ${firstPosts} posts in ${rebuild1} ms`);
+    await measure('warm-up', timeline.port, rankingRequests, 1, connections);
+    const rankSmall = await measure(`most popular (30d) at ${firstPosts} posts`, timeline.port, rankingRequests, duration, connections);
+
+    await seedPosts(pool, seeded.ids, size.posts - firstPosts, log);
+    await redis.del('tl:rank:ready');
+    const rebuild2 = await waitRankingsReady(redis, timeline.port, readerHeaders[0] as Record<string, string>);
+    log(`rankings rebuilt at ${size.posts} posts in ${rebuild2} ms`);
+    await measure('warm-up', timeline.port, rankingRequests, 1, connections);
+    const rankFull = await measure(`most popular (30d) at ${size.posts} posts`, timeline.port, rankingRequests, duration, connections);
+
+    const feedRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20', headers }));
+    const naiveRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20&impl=naive', headers }));
+    for (const headers of readerHeaders) await fetch(`http://127.0.0.1:${timeline.port}/api/timeline/posts/followings?size=20`, { headers }); // cached sets built
+    const feed = await measure('follow feed (fan-out + hybrid pull)', timeline.port, feedRequests, duration, connections);
+    const naive = await measure('follow feed, naive IN (followings)', timeline.port, naiveRequests, duration, connections);
+
+    const hello = await startTarget({ BENCH_TARGET: 'hello' });
+    children.push(hello.child);
+    await measure('warm-up', hello.port, [{ path: '/hello' }], 1, connections);
+    const helloWorld = await measure('fastify hello world', hello.port, [{ path: '/hello' }], duration, connections);
+
+    const { rows } = await pool.query<{ max: number; p50: number }>(
+      'SELECT max(followers_count) AS max, percentile_cont(0.5) WITHIN GROUP (ORDER BY followings_count) AS p50 FROM member.members WHERE id = ANY($1::bigint[])',
+      [seeded.ids],
+    );
+    const ratios = {
+      feedVsNaive: +(feed.requestsPerSecond / Math.max(1, naive.requestsPerSecond)).toFixed(2),
+      feedVsHello: +(feed.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
+      rankingsFullVsTenth: +(rankFull.requestsPerSecond / Math.max(1, rankSmall.requestsPerSecond)).toFixed(2),
+    };
+    const goals = { feedVsNaive: ratios.feedVsNaive >= 10, feedVsHello: ratios.feedVsHello >= 0.25, rankingsFullVsTenth: ratios.rankingsFullVsTenth >= 0.8 };
+    const report = {
+      size: sizeName,
+      dataSet: { members: size.members, posts: size.posts, follows: await pool.query('SELECT count(*)::int AS n FROM member.follows WHERE follower_id = ANY($1::bigint[])', [seeded.ids]).then((r) => r.rows[0].n), maxFollowers: rows[0]?.max, medianFollowings: rows[0]?.p50, readers: readers.length },
+      settings: { durationSeconds: duration, connections, hybridThreshold: 10_000, feedCacheSize: 800 },
+      results: [feed, naive, helloWorld, rankSmall, rankFull],
+      ratios,
+      goals,
+      rankingsRebuildMs: { tenth: rebuild1, full: rebuild2 },
+      tookSeconds: Math.round((Date.now() - started) / 1000),
+      at: new Date().toISOString(),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    };
+    printTable(report.results, ratios, goals);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    log(`saved ${out} (${report.tookSeconds} s)`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await fake.close();
+    await pool.end();
+    redis.disconnect();
+  }
+}
+
+function printTable(results: Measured[], ratios: Record<string, number>, goals: Record<string, boolean>): void {
+  const lines = ['| scenario | req/s | p50 ms | p99 ms | non-2xx |', '|---|---:|---:|---:|---:|'];
+  for (const r of results) lines.push(`| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} |`);
+  lines.push('', '| ratio | value | goal | met |', '|---|---:|---:|---|');
+  lines.push(`| feed / naive | ${ratios.feedVsNaive} | >= 10 | ${goals.feedVsNaive ? 'yes' : 'no'} |`);
+  lines.push(`| feed / hello world | ${ratios.feedVsHello} | >= 0.25 | ${goals.feedVsHello ? 'yes' : 'no'} |`);
+  lines.push(`| rankings all posts / a tenth | ${ratios.rankingsFullVsTenth} | >= 0.8 | ${goals.rankingsFullVsTenth ? 'yes' : 'no'} |`);
+  console.log(lines.join('\n'));
+}
+
+await main();

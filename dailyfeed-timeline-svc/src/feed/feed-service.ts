@@ -1,0 +1,139 @@
+/**
+ * The follow feed (api.md §4): newest first, keyset-paged.
+ *
+ * A page = the reader's cached Redis set (fan-out on write) for authors at or below the
+ * hybrid threshold, merged with a read-time pull of the followed authors above it, continued
+ * from PostgreSQL past the cached prefix. Entries of authors the reader no longer follows and
+ * deleted posts are dropped at read time too, so a missed or late event never shows them.
+ * A missing set (new reader, idle expiry, eviction, FLUSHDB) is rebuilt from PostgreSQL before
+ * answering; Redis down -> the page is pulled from PostgreSQL. Never a silently empty feed.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Post } from '../../dailyfeed-shared/src/contracts/api.ts';
+import type { Page } from '../../dailyfeed-shared/src/contracts/pagination.ts';
+import type { ContentRepo } from '../db/content-repo.ts';
+import type { Followings, FollowingsReader } from '../members/followings.ts';
+import type { Hydrator } from '../reads/hydrator.ts';
+import { encodePosition, isAfterDesc, mergeDesc, positionOf, type FeedEntry, type Position } from './entries.ts';
+import type { FeedStore } from './feed-store.ts';
+
+export interface FeedServiceDeps {
+  store: FeedStore;
+  content: ContentRepo;
+  followings: FollowingsReader;
+  hydrator: Hydrator;
+  log: FastifyBaseLogger;
+}
+
+export class FeedService {
+  readonly #d: FeedServiceDeps;
+  readonly #rebuilding = new Map<string, Promise<void>>();
+  /** Counters for /metrics and tests. */
+  readonly stats = { rebuilds: 0, redisFallbacks: 0 };
+
+  constructor(deps: FeedServiceDeps) {
+    this.#d = deps;
+  }
+
+  async page(readerId: string, cursor: Position | null, size: number): Promise<Page<Post>> {
+    const followings = await this.#d.followings.of(readerId).catch(() => this.#d.followings.load(readerId));
+    const collected: Array<{ post: Post; position: Position }> = [];
+    let after = cursor;
+    // Deleted posts found at hydration leave holes: fetch again after the last candidate.
+    for (let round = 0; round < 4 && collected.length <= size; round += 1) {
+      const need = size + 1 - collected.length;
+      const candidates = await this.candidates(readerId, followings, after, need);
+      if (candidates.length === 0) break;
+      const posts = await this.#d.hydrator.postsInOrder(candidates.map((c) => c.postId), readerId);
+      const positions = new Map(candidates.map((c) => [c.postId, positionOf(c)]));
+      for (const post of posts) collected.push({ post, position: positions.get(post.id) as Position });
+      after = positionOf(candidates[candidates.length - 1] as FeedEntry);
+      if (candidates.length < need) break;
+    }
+    const hasNext = collected.length > size;
+    const kept = collected.slice(0, size);
+    const last = kept[kept.length - 1];
+    return {
+      content: kept.map((item) => item.post),
+      size: kept.length,
+      hasNext,
+      nextCursor: hasNext && last ? encodePosition(last.position) : null,
+    };
+  }
+
+  /** Newest-first entries strictly after `after`, at most `need`. */
+  async candidates(readerId: string, followings: Followings, after: Position | null, need: number): Promise<FeedEntry[]> {
+    const followed = new Set(followings.ids);
+    const pulledIds = followings.pulled;
+    const pushedIds = followings.ids.filter((id) => !followings.pulled.includes(id));
+    const pulls: Promise<FeedEntry[]>[] = [];
+    if (pulledIds.length > 0) pulls.push(this.#d.content.entriesByAuthors(pulledIds, after, need));
+
+    let cached: FeedEntry[];
+    try {
+      cached = await this.#cachedEntries(readerId, followings, followed, pushedIds, after, need);
+    } catch (error) {
+      this.stats.redisFallbacks += 1;
+      this.#d.log.warn({ err: error, readerId }, 'feed cache unavailable; pulling the page from PostgreSQL');
+      cached = await this.#d.content.entriesByAuthors(pushedIds, after, need);
+    }
+    return mergeDesc([cached, ...(await Promise.all(pulls))], need);
+  }
+
+  async #cachedEntries(readerId: string, followings: Followings, followed: Set<string>, pushedIds: string[], after: Position | null, need: number): Promise<FeedEntry[]> {
+    let limit = need + 20;
+    for (let attempt = 0; ; attempt += 1) {
+      let page = await this.#d.store.page(readerId, after, limit);
+      if (page.state === null || page.state === 'building') {
+        await this.rebuild(readerId, followings);
+        page = await this.#d.store.page(readerId, after, limit);
+        if (page.state === null || page.state === 'building') throw new Error('feed cache rebuilt but not readable');
+      }
+      const entries = page.entries.filter((e) => isAfterDesc(e, after) && followed.has(e.authorId));
+      const exhausted = page.entries.length < limit;
+      if (!exhausted && entries.length < need && attempt < 3) {
+        limit *= 4; // many same-millisecond or unfollowed entries: read further
+        continue;
+      }
+      if (!exhausted || page.state === 'complete' || entries.length >= need) return entries.slice(0, need);
+      // Partial set read to its end: PostgreSQL continues strictly below its lowest entry.
+      const lowest = page.lowest;
+      const from = lowest && (after === null || isAfterDesc({ postId: lowest.id.toString(), authorId: '', createdMs: lowest.ms }, after)) ? lowest : after;
+      const older = await this.#d.content.entriesByAuthors(pushedIds, from, need - entries.length);
+      return mergeDesc([entries, older], need);
+    }
+  }
+
+  /** Rebuilds a reader's cached set from PostgreSQL (one rebuild per reader at a time here). */
+  rebuild(readerId: string, followings?: Followings): Promise<void> {
+    let running = this.#rebuilding.get(readerId);
+    if (!running) {
+      running = (async () => {
+        const f = followings ?? (await this.#d.followings.load(readerId));
+        await this.#d.store.beginRebuild(readerId);
+        const pushed = f.ids.filter((id) => !f.pulled.includes(id));
+        const entries = await this.#d.content.entriesByAuthors(pushed, null, this.#d.store.cap);
+        await this.#d.store.finishRebuild(readerId, entries);
+        this.stats.rebuilds += 1;
+      })().finally(() => this.#rebuilding.delete(readerId));
+      this.#rebuilding.set(readerId, running);
+    }
+    return running;
+  }
+
+  /** The original's implementation (benchmark baseline): followings, then one IN query. */
+  async naivePage(readerId: string, cursor: Position | null, size: number): Promise<Page<Post>> {
+    const followings = await this.#d.followings.load(readerId);
+    const rows = await this.#d.content.naiveFeed(followings.ids, cursor, size + 1, readerId);
+    const hasNext = rows.length > size;
+    const kept = rows.slice(0, size);
+    const posts = await this.#d.hydrator.posts(kept);
+    const last = kept[kept.length - 1];
+    return {
+      content: posts,
+      size: posts.length,
+      hasNext,
+      nextCursor: hasNext && last ? encodePosition({ ms: last.created_at.getTime(), id: BigInt(last.id) }) : null,
+    };
+  }
+}
