@@ -2,8 +2,12 @@
 // Bundles a service's entry points (its src and the dailyfeed-shared source it imports)
 // into dist/. Every package stays external: at run time Node resolves them from dist/,
 // that is from the service's own node_modules, so one copy of each is ever loaded.
-import { build } from 'esbuild';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+
+// esbuild comes from the service being built (this file may sit in a submodule or a
+// symlinked folder with no node_modules of its own).
+const { build } = createRequire(path.resolve('package.json'))('esbuild');
 
 const entries = process.argv.slice(2);
 if (entries.length === 0) {
@@ -23,7 +27,7 @@ await build({
   plugins: [{
     name: 'externalize-packages',
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
+      pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: args.path, external: true }));
     },
   }],
   sourcemap: true,

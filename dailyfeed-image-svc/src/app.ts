@@ -1,0 +1,83 @@
+/**
+ * Wiring only: the shared app factory, storage, database and the member-svc auth client,
+ * then the routes and the cleanup job. Tests build the app exactly like this.
+ */
+import multipart from '@fastify/multipart';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { FastifyServerOptions } from 'fastify';
+import { createServiceApp, type ServiceApp } from '../dailyfeed-shared/src/http/app-factory.ts';
+import { MemberAuthResolver } from '../dailyfeed-shared/src/clients/member-auth.ts';
+import { authPlugin } from '../dailyfeed-shared/src/clients/auth-plugin.ts';
+import { createJobRunner, withAdvisoryLock } from '../dailyfeed-shared/src/jobs/job-runner.ts';
+import type { ImageConfig } from './config.ts';
+import { createPrisma } from './db/prisma.ts';
+import { ImagesRepository } from './db/images-repo.ts';
+import { ObjectStorage } from './images/object-storage.ts';
+import { ImagePipeline } from './images/pipeline.ts';
+import { ImageService } from './images/image-service.ts';
+import { registerImageRoutes } from './routes/images.ts';
+import { registerInternalRoutes } from './routes/internal.ts';
+import { unattachedCleanupJob } from './jobs/cleanup.ts';
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(config: ImageConfig, options: BuildOptions = {}): Promise<ServiceApp & { images: ImageService; storage: ObjectStorage }> {
+  const app = await createServiceApp({
+    name: 'image-svc',
+    description: 'dailyfeed images: safe uploads, WebP variants, object storage',
+    config,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  await app.register(multipart, { limits: { fileSize: config.IMAGE_MAX_BYTES, files: 1 } });
+
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const lockPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect().catch((error: unknown) => app.log.warn({ err: error }, 'redis not reachable at start'));
+  const storage = new ObjectStorage({
+    endpoint: config.S3_ENDPOINT,
+    accessKey: config.S3_ACCESS_KEY,
+    secretKey: config.S3_SECRET_KEY,
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+  });
+  const images = new ImageService(
+    new ImagesRepository(prisma),
+    storage,
+    new ImagePipeline({ maxPixels: config.IMAGE_MAX_PIXELS, concurrency: config.IMAGE_PIPELINE_CONCURRENCY }),
+  );
+  const resolver = new MemberAuthResolver({ memberBaseUrl: config.MEMBER_SVC_URL, redis, logger: app.log });
+  await app.register(authPlugin, { resolver });
+
+  registerImageRoutes(app, images, config.IMAGE_MAX_BYTES);
+  registerInternalRoutes(app, images);
+  app.decorate('images', images);
+  app.decorate('storage', storage);
+
+  const jobs = createJobRunner({ pool: lockPool, logger: app.log });
+  app.health.addReadinessCheck('postgres', () => prisma.$queryRaw`SELECT 1`);
+  app.health.addReadinessCheck('object-storage', () => storage.ping());
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    await resolver.close();
+    redis.disconnect();
+    await prisma.$disconnect();
+    await lockPool.end();
+  });
+
+  // Two replicas starting together: one creates the bucket, the other finds it.
+  await withAdvisoryLock(lockPool, 'image.ensure-bucket', () => storage.ensureBucket());
+  if (config.IMAGE_JOBS_ENABLED) jobs.schedule(unattachedCleanupJob(images, config.IMAGE_UNATTACHED_TTL_HOURS, app.log));
+  app.health.markStarted();
+  return app as ServiceApp & { images: ImageService; storage: ObjectStorage };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    images: ImageService;
+    storage: ObjectStorage;
+  }
+}
