@@ -52,26 +52,26 @@ describe.skipIf(missing)('activity consumer', () => {
     await deleteTopicsWithPrefix(kafka, config.DAILYFEED_TOPIC_PREFIX);
   });
 
-  it('stores each event produced twice once', async () => {
+  it('stores each event produced twice once', { timeout: 90_000 }, async () => {
     const events = Array.from({ length: 50 }, (_, i) =>
       event({ type: (['POST_CREATE', 'POST_READ', 'LIKE_POST', 'MEMBER_FOLLOW'] as const)[i % 4]!, memberId: base + (i % 5), postId: base + i, targetMemberId: base + 900 + i }),
     );
     await send(producer, topic, [...events, ...events]);
-    await waitFor('50 rows', 20_000, async () => (await countRows(app.activity.db, base, base + 100)).rows >= 50);
+    await waitFor('50 rows', 60_000, async () => (await countRows(app.activity.db, base, base + 100)).rows >= 50);
     await send(producer, topic, events.slice(0, 10)); // redelivered later: Redis drops them
-    await waitFor('lag 0', 20_000, async () => (await app.activity.consumer!.listener.lag()) === 0);
+    await waitFor('lag 0', 30_000, async () => (await app.activity.consumer!.listener.lag()) === 0);
     expect(await countRows(app.activity.db, base, base + 100)).toEqual({ rows: 50, keys: 50 });
     const metrics = await (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(new RegExp(`dailyfeed_activity_events_total\\{[^}]*outcome="duplicate"[^}]*\\} ([1-9][0-9]*)`));
   });
 
-  it('parks a poison record and processes the records behind it', async () => {
+  it('parks a poison record and processes the records behind it', { timeout: 60_000 }, async () => {
     const key = `post:${base + 500}`; // one key: one partition, poison in the middle
     const before = event({ type: 'POST_UPDATE', memberId: base + 10, postId: base + 500 });
     const after = event({ type: 'POST_DELETE', memberId: base + 10, postId: base + 500 });
     const futureVersion = JSON.stringify({ ...event({ type: 'POST_READ', memberId: base + 10, postId: base + 500 }), version: 2 });
     await send(producer, topic, [before, { raw: '{"not json', key }, { raw: futureVersion, key }, after]);
-    await waitFor('the records behind the poison', 20_000, async () => (await countRows(app.activity.db, base + 10, base + 11)).rows === 2);
+    await waitFor('the records behind the poison', 45_000, async () => (await countRows(app.activity.db, base + 10, base + 11)).rows === 2);
     const letters = await app.activity.consumer!.deadLetters.list(config.ACTIVITY_CONSUMER_GROUP);
     expect(letters.map((l) => [l.status, l.error.slice(0, 40)])).toEqual([
       ['parked', expect.stringContaining('EventDecodeError')],
@@ -81,7 +81,7 @@ describe.skipIf(missing)('activity consumer', () => {
     expect(letters[1]?.error).toContain('unknown event version 2');
   });
 
-  it('retries a failing processor with backoff until it works, and parks one that keeps failing', async () => {
+  it('retries a failing processor with backoff until it works, and parks one that keeps failing', { timeout: 60_000 }, async () => {
     const flaky = event({ type: 'COMMENT_CREATE', memberId: base + 20, commentId: base + 600 });
     const broken = event({ type: 'COMMENT_CREATE', memberId: base + 20, commentId: base + 601 });
     failing.set(flaky.eventId, 2); // fails in the listener and in the first retry
@@ -89,13 +89,13 @@ describe.skipIf(missing)('activity consumer', () => {
     await send(producer, topic, [flaky, broken]);
     const store = app.activity.consumer!.deadLetters;
     const group = config.ACTIVITY_CONSUMER_GROUP;
-    await waitFor('two pending dead letters', 20_000, async () => (await store.counts(group)).pending === 2);
+    await waitFor('two pending dead letters', 30_000, async () => (await store.counts(group)).pending === 2);
     // The retry job, as production runs it: through the job runner and its advisory lock.
     const runner = createJobRunner({ pool: app.activity.db, logger: { info() {}, warn() {}, error() {} } });
     const job = app.activity.jobDefinitions.deadLetterRetry!;
     runner.schedule({ ...job, everyMs: 3_600_000 });
     try {
-      await waitFor('the retries to settle', 20_000, async () => {
+      await waitFor('the retries to settle', 30_000, async () => {
         expect(await runner.tick(job.name)).toBe('ran');
         const counts = await store.counts(group);
         return counts.pending === 0;
@@ -137,7 +137,7 @@ describe.skipIf(missing)('day rollover and housekeeping (injected clock)', () =>
     await deleteTopicsWithPrefix(kafka, config.DAILYFEED_TOPIC_PREFIX);
   });
 
-  it('picks up the next days\' topics without a restart', async () => {
+  it('picks up the next days\' topics without a restart', { timeout: 120_000 }, async () => {
     const naming = { prefix: config.DAILYFEED_TOPIC_PREFIX, timeZone: config.DAILYFEED_TOPIC_TIMEZONE };
     const publisher = createKafkaEventPublisher({ kafka, naming, partitions: 3, replicationFactor: 1, acks: '1', clock });
     try {
@@ -155,7 +155,7 @@ describe.skipIf(missing)('day rollover and housekeeping (injected clock)', () =>
     }
   });
 
-  it('deletes the topics past the retention in one replica', async () => {
+  it('deletes the topics past the retention in one replica', { timeout: 60_000 }, async () => {
     const naming = { prefix: config.DAILYFEED_TOPIC_PREFIX, timeZone: config.DAILYFEED_TOPIC_TIMEZONE };
     const old = [topicOf(naming, day(-6)), topicOf(naming, day(-5))]; // today is day 2: 8 and 7 days ago
     await createTopics(kafka, old, 1);

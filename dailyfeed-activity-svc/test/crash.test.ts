@@ -30,9 +30,10 @@ const manyEvents = (base: number, n: number): ActivityEvent[] =>
     event({
       type: (['POST_CREATE', 'POST_READ', 'LIKE_POST', 'COMMENT_CREATE', 'MEMBER_FOLLOW'] as const)[i % 5]!,
       memberId: base + (i % 97),
-      postId: base * 10 + i,
-      commentId: base * 10 + i,
-      targetMemberId: base * 10 + i,
+      // bigint: base * 10 may pass Number.MAX_SAFE_INTEGER
+      postId: BigInt(base) * 10n + BigInt(i),
+      commentId: BigInt(base) * 10n + BigInt(i),
+      targetMemberId: BigInt(base) * 10n + BigInt(i),
     }),
   );
 
@@ -95,25 +96,31 @@ describe.skipIf(missing)('crashes', () => {
     await deleteTopicsWithPrefix(kafka, config.DAILYFEED_TOPIC_PREFIX);
   });
 
-  it(`ends with exactly ${EVENTS} rows after five SIGKILLs of the consumer mid-stream`, { timeout: 240_000 }, async () => {
+  it(`ends with exactly ${EVENTS} rows after five SIGKILLs of the consumer mid-stream`, { timeout: 300_000 }, async () => {
     const base = memberBase();
     const events = manyEvents(base, EVENTS);
     const started = Date.now();
     child = spawnChild();
-    // A steady stream of about 1,000 events/s in the background.
+    // A steady stream in the background, spread over ~40 s (250 events/s for 10,000) so that
+    // every kill (each costs a ~6 s rebalance) lands while events are still being produced.
+    const intervalMs = Math.max(20, Math.round(40_000 / (EVENTS / 100)));
+    let sent = 0;
     const producing = (async () => {
       for (let i = 0; i < events.length; i += 100) {
         const tick = Date.now();
         await send(producer, topic, events.slice(i, i + 100));
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (Date.now() - tick))));
+        sent += Math.min(100, events.length - i);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - tick))));
       }
     })();
     const rows = async () => (await countRows(db, base, base + 97)).rows;
     let kills = 0;
+    const killedAt: string[] = [];
     for (let k = 1; k <= 5; k++) {
       // Kill when the store has made progress since the last restart, so each kill lands mid-stream.
       const target = Math.floor((EVENTS * k) / 7);
       await waitFor(`${target} rows before kill ${k}`, 90_000, async () => (await rows()) >= target);
+      killedAt.push(`${await rows()} stored / ${sent} sent`);
       child.kill('SIGKILL');
       kills += 1;
       await new Promise((resolve) => child!.once('exit', resolve));
@@ -121,10 +128,11 @@ describe.skipIf(missing)('crashes', () => {
     }
     await producing;
     await waitFor(`${EVENTS} rows`, 120_000, async () => (await rows()) >= EVENTS);
-    await waitFor('the group to commit everything', 30_000, async () => (await groupLag(kafka, config.ACTIVITY_CONSUMER_GROUP, topic)) === 0);
+    await waitFor('the group to commit everything', 60_000, async () => (await groupLag(kafka, config.ACTIVITY_CONSUMER_GROUP, topic)) === 0);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`crash test: ${EVENTS} events, ${kills} SIGKILLs, ${seconds.toFixed(1)} s`);
+    console.log(`crash test: ${EVENTS} events, ${kills} SIGKILLs (at ${killedAt.join(', ')}), ${seconds.toFixed(1)} s`);
     expect(kills).toBe(5);
+    expect(killedAt.filter((at) => !at.endsWith(`/ ${EVENTS} sent`)).length).toBeGreaterThanOrEqual(4); // kills land while events flow in
     expect(await countRows(db, base, base + 97)).toEqual({ rows: EVENTS, keys: EVENTS });
     const { rows: letters } = await db.query('SELECT count(*)::int AS n FROM activity.dead_letters WHERE consumer_group = $1', [config.ACTIVITY_CONSUMER_GROUP]);
     expect(letters[0].n).toBe(0);
@@ -184,7 +192,8 @@ describe.skipIf(missing)('Redis outage', () => {
       await send(producer, topic, first);
       await waitFor('the first half', 30_000, async () => (await rows()).rows === 500);
       const marker = new Redis(redisPort, '127.0.0.1');
-      expect(await marker.exists(`dailyfeed:inbox:${config.ACTIVITY_CONSUMER_GROUP}:${first[0]!.eventId}`)).toBe(1);
+      // The guard marked them (a mark may time out under load: some, not necessarily all).
+      expect(await marker.exists(...first.map((e) => `dailyfeed:inbox:${config.ACTIVITY_CONSUMER_GROUP}:${e.eventId}`))).toBeGreaterThan(0);
       marker.disconnect();
 
       await stopRedis(); // mid-stream: the guard lets everything through, the upsert dedupes

@@ -1,12 +1,12 @@
-// The orchestrator of bench/run.sh: see there. Service scenarios are discovered as
-// ../dailyfeed-<svc>-svc/bench/*.ts and run with `npx tsx <file> --size <size>` in the
-// service folder (seed*.ts first); their output is kept whole under results/ and their
+// The orchestrator of bench/run.sh: see there. Service scenarios are discovered in
+// ../dailyfeed-<svc>-svc (see scenarioFiles) and run with `npx tsx bench/<file> --size <size>`
+// in the service folder; their output is kept whole under results/ and their
 // ratios are read from it: lines `BENCH_JSON {...}` / `BENCH_JSON [...]` when a script prints
 // them (rows {scenario, value, baseline?, baselineValue?, ratio?, metric?}), otherwise the
 // rows of a printed table whose columns hold a ratio (a number with three decimals after the
 // req/s, p50, p99 columns), or `<name> / <baseline>: 0.543` lines.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeChart } from './chart.mjs';
@@ -24,6 +24,19 @@ const only = opt('--only', process.env.DAILYFEED_BENCH_ONLY ?? '').split(/[\s,]+
 if (!SIZES[size]) { console.error('usage: bench/run.sh [--size small|full] [--only "member gateway"]'); process.exit(2); }
 const wanted = (name) => only.length === 0 || only.includes(name);
 const SCRIPT_TIMEOUT_MS = (size === 'full' ? 1800 : Number(process.env.DAILYFEED_BENCH_SCRIPT_TIMEOUT ?? 240)) * 1000;
+
+/**
+ * The scenario scripts of a service: the bench/*.ts files its package.json `bench` script runs
+ * (the entry point its engineer documented; such a script seeds its own data), else every
+ * bench/*.ts that is not a helper (seed, server, lib, util, helpers, common, fixtures, _*).
+ */
+function scenarioFiles(svc, dir) {
+  const pkgFile = path.join(ROOT, `dailyfeed-${svc}-svc`, 'package.json');
+  const scripts = existsSync(pkgFile) ? JSON.parse(readFileSync(pkgFile, 'utf8')).scripts ?? {} : {};
+  const named = [...String(scripts.bench ?? '').matchAll(/bench\/([\w.-]+\.ts)/g)].map((m) => m[1]).filter((f) => existsSync(path.join(dir, f)));
+  if (named.length) return [...new Set(named)];
+  return readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/^(_|seed|server|lib|util|helpers?|common|shared|fixtures?)/.test(f));
+}
 
 function runScript(svc, file) {
   const dir = path.join(ROOT, `dailyfeed-${svc}-svc`);
@@ -60,11 +73,13 @@ export function parseRatios(out, suite) {
       const cols = t[2].trim().split(/\s+/);
       const ratioCol = cols.findIndex((c) => /^\d+\.\d{3}$/.test(c));
       if (ratioCol >= 0) {
-        rows.push({ suite, metric: 'req/s', scenario: t[1].trim(), value: Number(cols[0]), baseline: 'baseline of the script', baselineValue: null, ratio: Number(cols[ratioCol]) });
+        rows.push({ suite, metric: 'req/s', scenario: t[1].trim(), value: Number(cols[0]), baseline: 'baseline of the script', baselineValue: null, ratio: Number(cols[ratioCol]), fromTable: true });
         continue;
       }
     }
-    if (rows.length) continue; // a table was found: its rows are the figures
+    if (rows.some((r) => r.fromTable)) continue; // a table was found: its rows are the figures
+    const eq = /^\s*(?:ratio\s+)?(.*\/.*?)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(line);
+    if (eq) { rows.push({ suite, metric: '', scenario: eq[1].trim(), value: null, baseline: eq[1].split('/').pop().trim(), baselineValue: null, ratio: Number(eq[2]) }); continue; }
     const r = /^\s*([A-Za-z][\w -]*?)\s+\/\s+([A-Za-z][\w -]*?):\s*(\d+\.\d+)\b/.exec(line);
     if (r) rows.push({ suite, metric: '', scenario: `${r[1]} / ${r[2]}`, value: null, baseline: r[2], baselineValue: null, ratio: Number(r[3]) });
   }
@@ -84,9 +99,8 @@ async function main() {
     if (!wanted(svc)) continue;
     const dir = path.join(ROOT, `dailyfeed-${svc}-svc`, 'bench');
     if (!existsSync(dir)) { runs.push({ suite: svc, note: 'no bench/ folder' }); continue; }
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !/^(_|lib|util|helpers?|common|shared)/.test(f) && !f.endsWith('.d.ts'));
-    const seeds = files.filter((f) => /^seed/.test(f));
-    const scenarios = files.filter((f) => !/^seed/.test(f));
+    const scenarios = scenarioFiles(svc, dir);
+    const seeds = [];
     if (!scenarios.length) { runs.push({ suite: svc, note: 'no scenario script in bench/' }); continue; }
     if (!existsSync(path.join(ROOT, `dailyfeed-${svc}-svc`, 'node_modules', '.bin', 'tsx'))) {
       problems.push(`${svc}: tsx is not installed in dailyfeed-${svc}-svc (npm ci there)`);

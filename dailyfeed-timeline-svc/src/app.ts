@@ -16,9 +16,11 @@ import { createPool } from './db/pool.ts';
 import { ContentRepo } from './db/content-repo.ts';
 import { FeedStore } from './feed/feed-store.ts';
 import { FeedService } from './feed/feed-service.ts';
+import { PulledPosts } from './feed/pulled-posts.ts';
 import { FollowingsReader } from './members/followings.ts';
 import { SummaryReader } from './members/summaries.ts';
 import { Hydrator } from './reads/hydrator.ts';
+import { LikedReader } from './reads/liked.ts';
 import { ReadEvents } from './reads/read-events.ts';
 import { ReadService } from './reads/read-service.ts';
 import { RankingStore } from './ranking/ranking-store.ts';
@@ -84,10 +86,12 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
 
   const content = new ContentRepo(pool);
   const summaries = new SummaryReader({ db: pool, ttlMs: config.SUMMARY_CACHE_TTL_MS });
-  const hydrator = new Hydrator(content, summaries);
-  const followings = new FollowingsReader({ db: pool, redis, fanoutMaxFollowers: config.FEED_FANOUT_MAX_FOLLOWERS, ttlSeconds: config.FOLLOWINGS_CACHE_TTL_SECONDS });
+  const liked = new LikedReader({ db: pool, redis, ttlSeconds: config.LIKED_SET_TTL_SECONDS });
+  const hydrator = new Hydrator({ content, summaries, liked, postCacheTtlMs: config.POST_CACHE_TTL_MS });
+  const followings = new FollowingsReader({ db: pool, redis, fanoutMaxFollowers: config.FEED_FANOUT_MAX_FOLLOWERS, ttlSeconds: config.FOLLOWINGS_CACHE_TTL_SECONDS, localTtlMs: config.FOLLOWINGS_LOCAL_CACHE_MS });
   const feedStore = new FeedStore(redis, { cap: config.FEED_CACHE_SIZE, ttlSeconds: config.FEED_IDLE_TTL_SECONDS });
-  const feed = new FeedService({ store: feedStore, content, followings, hydrator, log: app.log });
+  const pulled = new PulledPosts({ content, ttlMs: config.PULLED_CACHE_TTL_MS, size: config.PULLED_CACHE_SIZE });
+  const feed = new FeedService({ store: feedStore, content, followings, hydrator, pulled, log: app.log });
   const rankings = new RankingService({
     store: new RankingStore(redis),
     content,
@@ -112,6 +116,9 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
     store: feedStore,
     followings,
     rankings,
+    liked,
+    hydrator,
+    pulled,
     log: app.log,
     onFanOut: (info) => {
       fanOutSeconds.observe(info.ms / 1000);

@@ -20,10 +20,23 @@ export const TimelineConfigSchema = {
   FEED_IDLE_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 86_400 }),
   /** How long a reader's followings list is cached in Redis (events also evict it). */
   FOLLOWINGS_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  /**
+   * Plus an in-process copy for this long (ms): an unfollow handled by another replica shows
+   * on this one within this time (the unfollowed author's entries are already gone from Redis).
+   */
+  FOLLOWINGS_LOCAL_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
   /** Most popular / most commented: at most this many posts of one author. */
   RANKING_MAX_PER_AUTHOR: Type.Integer({ minimum: 1, default: 3 }),
   /** Author summaries are cached in process this long. */
   SUMMARY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
+  /** Newest posts of authors above the hybrid threshold, cached in process this long (0 = off). */
+  PULLED_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 1_000 }),
+  /** ... this many per author. */
+  PULLED_CACHE_SIZE: Type.Integer({ minimum: 20, default: 200 }),
+  /** Post rows of feed and ranking pages are cached in process this long (0 = off). */
+  POST_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 1_000 }),
+  /** A reader's liked-posts set in Redis lives this long (rebuilt on demand). */
+  LIKED_SET_TTL_SECONDS: Type.Integer({ minimum: 10, default: 3_600 }),
   /** Benchmark only: `?impl=naive` on the follow feed selects the original pull query. */
   TIMELINE_NAIVE_FEED_ENABLED: Type.Boolean({ default: false }),
   /** Consume events (tests of reads alone turn it off). */

@@ -70,6 +70,10 @@ describe.skipIf(skip)('follow feed', () => {
     expect(page.content[0]?.author.id).toBe(a);
     expect(page.content[0]?.author.handle).toMatch(/^t/);
     expect(await app.timeline.feedStore.state(reader)).toBe('complete');
+    // a like after the reader's liked set was built reaches it through LIKE_POST
+    await fx.like(p1, reader);
+    await app.timeline.handle(event({ type: 'LIKE_POST', memberId: reader, postId: p1 }));
+    expect((await feedOf(reader)).content.map((p) => p.liked)).toEqual([false, true, true]);
   });
 
   it('fans a new post out within 5 s, removes it on delete, and follows/unfollows', async () => {
@@ -118,6 +122,45 @@ describe.skipIf(skip)('follow feed', () => {
     expect(await ids(reader)).toContain(bPost);
   });
 
+  it('an event that cannot be handled yet becomes a dead letter, retried later; the partition moves on', async () => {
+    const [reader, a] = [await fx.member(), await fx.member()];
+    await fx.follow(reader, a);
+    expect(await ids(reader)).toEqual([]);
+    const ghost = String(9_000_000_000_000 + Math.floor(Math.random() * 1e9));
+    const next = await fx.post(a);
+    await send(producer, topic, [event({ type: 'POST_CREATE', memberId: a, postId: ghost }), event({ type: 'POST_CREATE', memberId: a, postId: next })]);
+    await waitFor('the next record handled', 5_000, async () => (await ids(reader)).includes(next));
+    const consumer = app.timeline.consumer!;
+    const letters = async () => (await consumer.store.pool.query<{ status: string }>(`SELECT status FROM timeline.dead_letters WHERE consumer_group = $1 AND error LIKE $2`, [config.TIMELINE_CONSUMER_GROUP, `%${ghost}%`])).rows;
+    await waitFor('the dead letter', 5_000, async () => (await letters()).length === 1);
+    expect((await letters())[0]?.status).toBe('pending');
+    await fx.postWithId(ghost, a); // the row becomes visible
+    await consumer.store.pool.query(`UPDATE timeline.dead_letters SET next_attempt_at = now() WHERE consumer_group = $1`, [config.TIMELINE_CONSUMER_GROUP]);
+    const outcome = await consumer.retry.runOnce();
+    expect(outcome.resolved).toBeGreaterThanOrEqual(1);
+    expect((await letters())[0]?.status).toBe('resolved');
+    expect(await ids(reader)).toContain(ghost);
+  });
+
+  it('with the post cache on, a deleted post leaves the page as soon as its event is handled', async () => {
+    const cached = await buildApp({ ...testConfig({ POST_CACHE_TTL_MS: '60000' }), MEMBER_SVC_URL: fake.url }, { logger: false, publisher: null });
+    try {
+      const [reader, a] = [await fx.member(), await fx.member()];
+      await fx.follow(reader, a);
+      const [p1, p2] = [await fx.post(a, { createdAt: new Date(Date.now() - 2000) }), await fx.post(a)];
+      const read = async () => {
+        const response = await cached.inject({ method: 'GET', url: '/api/timeline/posts/followings', headers: { authorization: `Bearer ${fake.tokenFor({ id: reader })}` } });
+        return (response.json().data.content as Array<{ id: string }>).map((p) => p.id);
+      };
+      expect(await read()).toEqual([p2, p1]);
+      await fx.deletePost(p2);
+      await cached.timeline.handle(event({ type: 'POST_DELETE', memberId: a, postId: p2 }));
+      expect(await read()).toEqual([p1]);
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('survives a Redis flush: the feed is rebuilt, never empty', async () => {
     const [reader, a, b] = [await fx.member(), await fx.member(), await fx.member()];
     await fx.follow(reader, a);
@@ -145,6 +188,21 @@ describe.skipIf(skip)('follow feed', () => {
     const p2 = await fx.post(a);
     await app.timeline.handle(event({ type: 'POST_CREATE', memberId: a, postId: p2 }));
     expect(await ids(reader)).toEqual([p2, s1, p1]);
+
+    // with the pulled-authors cache on: a big author's new post shows once its event is handled
+    const cached = await buildApp({ ...testConfig({ FEED_FANOUT_MAX_FOLLOWERS: '50', PULLED_CACHE_TTL_MS: '5000' }), MEMBER_SVC_URL: fake.url }, { logger: false, publisher: null });
+    try {
+      const read = async () => {
+        const response = await cached.inject({ method: 'GET', url: '/api/timeline/posts/followings', headers: { authorization: `Bearer ${fake.tokenFor({ id: reader })}` } });
+        return (response.json().data.content as Array<{ id: string }>).map((p) => p.id);
+      };
+      expect(await read()).toEqual([p2, s1, p1]);
+      const s2 = await fx.post(star);
+      await cached.timeline.handle(event({ type: 'POST_CREATE', memberId: star, postId: s2 }));
+      expect(await read()).toEqual([s2, p2, s1, p1]);
+    } finally {
+      await cached.close();
+    }
   });
 
   it('pages past the cached prefix from PostgreSQL without skipping or repeating', async () => {

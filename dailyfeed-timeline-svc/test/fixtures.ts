@@ -9,6 +9,8 @@ export class Fixtures {
   readonly pool: pg.Pool;
   readonly #tag = runId();
   #n = 0;
+  /** Posts written through this instance (retirePosts soft-deletes them). */
+  readonly createdPosts: string[] = [];
 
   constructor(url = process.env.PG_ADMIN_URL as string) {
     this.pool = new pg.Pool({ connectionString: url, max: 4 });
@@ -64,7 +66,19 @@ export class Fixtures {
       `INSERT INTO content.posts (author_id, title, content, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id::text AS id`,
       [authorId, options.title ?? null, options.content ?? 'hello', createdAt],
     );
-    return (rows[0] as { id: string }).id;
+    const id = (rows[0] as { id: string }).id;
+    this.createdPosts.push(id);
+    return id;
+  }
+
+  /** A post with a chosen id (an event that arrived before its row became visible). */
+  async postWithId(id: string, authorId: string): Promise<void> {
+    await this.pool.query(`INSERT INTO content.posts (id, author_id, content) VALUES ($1, $2, 'late row')`, [id, authorId]);
+  }
+
+  /** Soft-deletes this run's posts, so later runs' window queries never meet them. */
+  async retirePosts(): Promise<void> {
+    await this.pool.query('UPDATE content.posts SET deleted_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL', [this.createdPosts]);
   }
 
   async deletePost(postId: string): Promise<void> {

@@ -42,6 +42,9 @@ export function testConfig(overrides: Record<string, string> = {}): TimelineConf
     TIMELINE_JOBS_ENABLED: 'false',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     SUMMARY_CACHE_TTL_MS: '0',
+    POST_CACHE_TTL_MS: '0', // the cache tests turn it on
+    PULLED_CACHE_TTL_MS: '0',
+
     ...overrides,
   });
 }

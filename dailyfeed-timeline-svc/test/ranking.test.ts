@@ -36,6 +36,7 @@ describe.skipIf(skip)('rankings', () => {
     await app.timeline.rankings.rebuild();
   });
   afterAll(async () => {
+    await fx?.retirePosts();
     await app?.close();
     await fake?.close();
     await fx?.close();

@@ -121,6 +121,7 @@ describe.sequential('e2e scenario through the gateway', () => {
     expect(p.imageUrls).toHaveLength(imageIds.length);
     expect(p.createdAt).toMatch(ISO_MS);
     s.post = p;
+    s.postCreatedAt = performance.now();
     s.cydPost = await createPost(s.cyd, `cyd writes ${WORD}c before leaving`);
     s.doomed = await createPost(s.ada, `doomed ${WORD}d will be deleted`);
   }, 30_000);
@@ -156,13 +157,16 @@ describe.sequential('e2e scenario through the gateway', () => {
   it(`the post shows in the followers' feeds within ${FEED_DEADLINE_MS} ms`, async (ctx) => {
     need(ctx, ['member', 'content', 'timeline'], 'post', 'followed');
     const took = {};
+    const sinceCreation = () => Math.round(performance.now() - s.postCreatedAt);
     await Promise.all(['bob', 'cyd'].map(async (name) => {
-      const r = await pollUntil(() => inFeed(s[name], s.post.id), { timeoutMs: FEED_DEADLINE_MS + 500, intervalMs: 100 });
-      took[name] = r.timedOut ? null : Math.round(r.ms);
+      const r = await pollUntil(() => inFeed(s[name], s.post.id), { timeoutMs: Math.max(500, FEED_DEADLINE_MS + 1000 - sinceCreation()), intervalMs: 50 });
+      took[name] = r.timedOut ? null : sinceCreation();
     }));
-    console.log(`[measure] post -> followings feed: bob ${took.bob} ms, cyd ${took.cyd} ms (deadline ${FEED_DEADLINE_MS} ms after the checks of the previous step)`);
+    console.log(`[measure] post creation -> visible in the followings feed (upper bound, polled every 50 ms): bob ${took.bob} ms, cyd ${took.cyd} ms (deadline ${FEED_DEADLINE_MS} ms)`);
     expect(took.bob, 'bob never saw the post').not.toBeNull();
     expect(took.cyd, 'cyd never saw the post').not.toBeNull();
+    expect(took.bob).toBeLessThanOrEqual(FEED_DEADLINE_MS);
+    expect(took.cyd).toBeLessThanOrEqual(FEED_DEADLINE_MS);
     const feed = (await get('/api/timeline/posts/followings?size=50', s.bob.token)).body.data.content;
     const item = feed.find((p) => p.id === s.post.id);
     expect(item.author).toMatchObject({ id: s.ada.id, handle: s.ada.handle });
@@ -222,7 +226,7 @@ describe.sequential('e2e scenario through the gateway', () => {
       ['post by latin word', `/api/search/posts?keyword=${WORD}`, s.post.id],
       ['post by hangul word', `/api/search/posts?keyword=${encodeURIComponent(HANGUL)}`, s.post.id],
       ['comment', `/api/search/comments?keyword=${WORD}k`, s.c0.id],
-      ['member by handle prefix', `/api/search/members?keyword=${s.bob.handle.slice(0, 12)}`, s.bob.id],
+      ['member by handle prefix', `/api/search/members?keyword=${s.bob.handle.slice(0, -2)}`, s.bob.id],
     ]) {
       const r = await pollUntil(async () => {
         const res = await get(path, s.ada.token);
@@ -369,6 +373,7 @@ describe.sequential('e2e scenario through the gateway', () => {
       const res = await call('POST', '/api/token/refresh', { headers: { cookie: `refresh_token=${sess.refresh}` } });
       expect(res.status).toBe(401);
     }
+    Object.assign(s.ada, await login(s.ada.email)); // a fresh session for the steps after this one
   }, 30_000);
 
   it('deactivate: 204, tokens dead, login refused, posts stay with a placeholder author', async (ctx) => {

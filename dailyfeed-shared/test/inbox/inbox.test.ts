@@ -167,6 +167,13 @@ describe.skipIf(missing)('inbox: dead letters in PostgreSQL', () => {
     expect(await s.counts(g)).toEqual({ pending: 1, parked: 0 });
   });
 
+  it('purges resolved rows past their age, never parked or pending ones', async () => {
+    const s = store();
+    clock = new Date(clock.getTime() + 8 * 86_400_000);
+    expect(await s.purgeResolved(group, 7 * 86_400_000)).toBe(1);
+    expect((await s.list(group)).map((l) => l.status)).toEqual(['parked']);
+  });
+
   it('exposes pending, parked, lag and dedup failures as gauges', async () => {
     const registry = new Registry();
     const s = store();

@@ -70,10 +70,12 @@ export class ContentRepo {
   /** Live posts by id (deleted ones left out), in no particular order. */
   async postsByIds(ids: readonly string[], viewerId: string): Promise<PostRow[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.#db.query<PostRow>(
-      `SELECT ${POST_COLUMNS} FROM ${POST_FROM} WHERE p.id = ANY($2::bigint[]) AND p.deleted_at IS NULL`,
-      [viewerId, ids],
-    );
+    // Named: planned once per connection (the hottest statement of the service).
+    const { rows } = await this.#db.query<PostRow>({
+      name: 'tl_posts_by_ids',
+      text: `SELECT ${POST_COLUMNS} FROM ${POST_FROM} WHERE p.id = ANY($2::bigint[]) AND p.deleted_at IS NULL`,
+      values: [viewerId, ids],
+    });
     return rows;
   }
 
@@ -110,6 +112,22 @@ export class ContentRepo {
             ORDER BY created_at DESC, id DESC LIMIT $4) p
         ORDER BY p.created_at DESC, p.id DESC LIMIT $4`,
       [authorIds, before ? ts(before) : null, before ? before.id.toString() : null, limit],
+    );
+    return rows.map((r) => ({ postId: r.id, authorId: r.author_id, createdMs: Number(r.ms) }));
+  }
+
+  /** The newest `perAuthor` entries of each author (newest first within each author). */
+  async entriesPerAuthor(authorIds: readonly string[], perAuthor: number): Promise<FeedEntry[]> {
+    if (authorIds.length === 0) return [];
+    const { rows } = await this.#db.query<{ id: string; author_id: string; ms: string }>(
+      `SELECT p.id::text AS id, a.id::text AS author_id, (extract(epoch FROM p.created_at) * 1000)::bigint::text AS ms
+         FROM unnest($1::bigint[]) AS a(id)
+         CROSS JOIN LATERAL (
+           SELECT id, created_at FROM content.posts
+            WHERE author_id = a.id AND deleted_at IS NULL
+            ORDER BY created_at DESC, id DESC LIMIT $2) p
+        ORDER BY a.id, p.created_at DESC, p.id DESC`,
+      [authorIds, perAuthor],
     );
     return rows.map((r) => ({ postId: r.id, authorId: r.author_id, createdMs: Number(r.ms) }));
   }

@@ -14,6 +14,9 @@ import type { Queryable } from '../db/pool.ts';
 import type { FeedStore } from '../feed/feed-store.ts';
 import type { FollowingsReader } from '../members/followings.ts';
 import type { RankingService } from '../ranking/ranking-service.ts';
+import type { Hydrator } from '../reads/hydrator.ts';
+import type { PulledPosts } from '../feed/pulled-posts.ts';
+import type { LikedReader } from '../reads/liked.ts';
 
 export interface HandlerDeps {
   db: Queryable;
@@ -21,6 +24,9 @@ export interface HandlerDeps {
   store: FeedStore;
   followings: FollowingsReader;
   rankings: RankingService;
+  liked: LikedReader;
+  hydrator: Hydrator;
+  pulled: PulledPosts;
   log: FastifyBaseLogger;
   /** Called after a post was fanned out (metrics, tests). */
   onFanOut?: (info: { postId: string; followers: number; written: number; ms: number }) => void;
@@ -45,6 +51,7 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
     if (meta.deleted) return postDeleted({ ...event, memberId: meta.author_id });
     const started = performance.now();
     const targets = await d.followings.fanOutTargets(meta.author_id);
+    if (targets.pulled) d.pulled.evictAuthor(meta.author_id); // this replica shows it at once
     const entry = { postId, authorId: meta.author_id, createdMs: meta.created_at.getTime() };
     const written = targets.followerIds.length > 0 ? await d.store.fanOut(targets.followerIds, entry) : 0;
     d.onFanOut?.({ postId, followers: targets.followerIds.length, written, ms: performance.now() - started });
@@ -55,6 +62,8 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
     const postId = event.postId as string;
     const meta = await d.content.postMeta(postId);
     const authorId = meta?.author_id ?? event.memberId;
+    d.hydrator.evictPost(postId);
+    d.pulled.evictAuthor(authorId);
     await d.db.query(
       `INSERT INTO timeline.post_tombstones (post_id, author_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (post_id) DO NOTHING`,
       [postId, authorId, event.occurredAt],
@@ -91,9 +100,11 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
       case 'MEMBER_FOLLOW':
       case 'MEMBER_UNFOLLOW':
         return followChanged(event);
-      case 'POST_READ':
       case 'LIKE_POST':
       case 'LIKE_POST_CANCEL':
+        await d.liked.reconcile(event.memberId, event.postId as string);
+        return rankingChanged(event);
+      case 'POST_READ':
       case 'COMMENT_CREATE':
       case 'COMMENT_DELETE':
         return rankingChanged(event);

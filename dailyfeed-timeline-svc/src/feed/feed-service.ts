@@ -16,12 +16,14 @@ import type { Followings, FollowingsReader } from '../members/followings.ts';
 import type { Hydrator } from '../reads/hydrator.ts';
 import { encodePosition, isAfterDesc, mergeDesc, positionOf, type FeedEntry, type Position } from './entries.ts';
 import type { FeedStore } from './feed-store.ts';
+import type { PulledPosts } from './pulled-posts.ts';
 
 export interface FeedServiceDeps {
   store: FeedStore;
   content: ContentRepo;
   followings: FollowingsReader;
   hydrator: Hydrator;
+  pulled: PulledPosts;
   log: FastifyBaseLogger;
 }
 
@@ -67,7 +69,7 @@ export class FeedService {
     const pulledIds = followings.pulled;
     const pushedIds = followings.ids.filter((id) => !followings.pulled.includes(id));
     const pulls: Promise<FeedEntry[]>[] = [];
-    if (pulledIds.length > 0) pulls.push(this.#d.content.entriesByAuthors(pulledIds, after, need));
+    if (pulledIds.length > 0) pulls.push(this.#d.pulled.entries(pulledIds, after, need));
 
     let cached: FeedEntry[];
     try {

@@ -20,12 +20,16 @@ export class FollowingsReader {
   readonly #redis: Redis;
   readonly #threshold: number;
   readonly #ttlSeconds: number;
+  readonly #localTtlMs: number;
+  /** A second, in-process level (a few seconds): saves the Redis round trip on hot readers. */
+  readonly #local = new Map<string, { value: Followings; expires: number }>();
 
-  constructor(options: { db: Queryable; redis: Redis; fanoutMaxFollowers: number; ttlSeconds: number }) {
+  constructor(options: { db: Queryable; redis: Redis; fanoutMaxFollowers: number; ttlSeconds: number; localTtlMs?: number }) {
     this.#db = options.db;
     this.#redis = options.redis;
     this.#threshold = options.fanoutMaxFollowers;
     this.#ttlSeconds = options.ttlSeconds;
+    this.#localTtlMs = options.localTtlMs ?? 0;
   }
 
   get threshold(): number {
@@ -33,6 +37,18 @@ export class FollowingsReader {
   }
 
   async of(readerId: string): Promise<Followings> {
+    const now = Date.now();
+    const local = this.#local.get(readerId);
+    if (local && local.expires > now) return local.value;
+    const followings = await this.#shared(readerId);
+    if (this.#localTtlMs > 0) {
+      if (this.#local.size >= 20_000) this.#local.delete(this.#local.keys().next().value as string);
+      this.#local.set(readerId, { value: followings, expires: now + this.#localTtlMs });
+    }
+    return followings;
+  }
+
+  async #shared(readerId: string): Promise<Followings> {
     const key = followingsKey(readerId);
     const cached = await this.#redis.get(key).catch(() => null);
     if (cached) return JSON.parse(cached) as Followings;
@@ -52,6 +68,7 @@ export class FollowingsReader {
   }
 
   async evict(readerId: string): Promise<void> {
+    this.#local.delete(readerId);
     await this.#redis.del(followingsKey(readerId));
   }
 

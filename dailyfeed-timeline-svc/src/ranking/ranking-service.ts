@@ -139,6 +139,12 @@ export class RankingService {
         total += metas.length;
         afterId = (metas[metas.length - 1] as { id: string }).id;
       }
+      // A post deleted while the batches ran may have been put back by a later batch.
+      const { rows: late } = await this.#d.db.query<{ post_id: string; author_id: string }>(
+        `SELECT post_id::text AS post_id, author_id::text AS author_id FROM timeline.post_tombstones WHERE deleted_at >= $1`,
+        [new Date(started - 60_000)],
+      );
+      for (const row of late) await this.removePost(row.post_id, row.author_id);
       await this.#d.store.expire(this.#d.now());
       await this.#d.store.markReady();
       this.#d.log.info({ posts: total, ms: Date.now() - started }, 'rankings rebuilt from PostgreSQL');

@@ -2,9 +2,9 @@
 CREATE SCHEMA IF NOT EXISTS "search";
 
 -- Hand-written: distinct Hangul unigrams and bigrams of a text. pg_trgm has no trigram for a
--- one- or two-syllable query, so short Korean queries use these grams (GIN on text[]):
--- `서울` finds `서울에서` through the bigram '서울'; longer queries need all their bigrams,
--- then an ILIKE recheck. IMMUTABLE: it feeds a generated column.
+-- one- or two-syllable query, so short Korean queries use these grams (GIN on text[]).
+-- The query 서울 finds 서울에서 through the bigram 서울. Longer queries need all their bigrams,
+-- then an ILIKE recheck. IMMUTABLE because it feeds a generated column.
 CREATE FUNCTION "search"."hangul_grams"(t TEXT) RETURNS TEXT[]
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT coalesce(array_agg(DISTINCT g), '{}'::text[]) FROM (
@@ -90,7 +90,7 @@ CREATE INDEX "dead_letters_status_idx" ON "search"."dead_letters"("consumer_grou
 -- CreateIndex
 CREATE UNIQUE INDEX "dead_letters_record_key" ON "search"."dead_letters"("consumer_group", "topic", "partition", "offset");
 
--- Hand-written: listener dead letters' due index (deadLettersDdl).
+-- Hand-written: the due index of listener dead letters (deadLettersDdl).
 CREATE INDEX "dead_letters_due_idx" ON "search"."dead_letters"("consumer_group", "next_attempt_at") WHERE "status" = 'pending';
 
 -- Hand-written: the search indexes. tsvector (word and prefix matches, ranking), trigrams of

@@ -19,6 +19,8 @@ export interface DeadLetterRetryOptions {
   batchSize?: number;
   /** A claimed row is invisible to other runs this long, ms. Default 60 s. */
   leaseMs?: number;
+  /** Resolved rows older than this are deleted at the end of a run, ms. Default 7 days; 0 keeps them. */
+  purgeResolvedAfterMs?: number;
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 
@@ -48,6 +50,7 @@ export function createDeadLetterRetry(options: DeadLetterRetryOptions): DeadLett
   const { store, group, handle, logger } = options;
   const batchSize = options.batchSize ?? 100;
   const leaseMs = options.leaseMs ?? 60_000;
+  const purgeAfterMs = options.purgeResolvedAfterMs ?? 7 * 86_400_000;
 
   async function retryOne(letter: DeadLetter): Promise<'resolved' | 'pending' | 'parked'> {
     const meta = metaOf(letter);
@@ -77,6 +80,7 @@ export function createDeadLetterRetry(options: DeadLetterRetryOptions): DeadLett
       }
       if (letters.length < batchSize) break;
     }
+    if (purgeAfterMs > 0 && !signal?.aborted) await store.purgeResolved(group, purgeAfterMs);
     if (outcome.resolved + outcome.retryLater + outcome.parked > 0) logger?.info({ group, ...outcome }, 'dead letters retried');
     return outcome;
   }
