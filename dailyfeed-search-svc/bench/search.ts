@@ -50,9 +50,18 @@ const KOREAN = ['서울에서', '부산으로', '오늘은', '날씨가', '좋�
 const ENGLISH = ['the', 'a', 'and', 'of', 'to', 'in', 'is', 'it', 'for', 'on', 'with', 'today', 'coffee', 'weather', 'friends', 'walk', 'movie', 'lunch', 'office',
   'travel', 'river', 'park', 'photo', 'music', 'project', 'started', 'cat', 'dog', 'library', 'book', 'reading', 'running', 'island', 'ocean', 'beautiful',
   'typescript', 'postgres', 'search', 'engine', 'fastify', 'kafka', 'release', 'deploy', 'weekend', 'morning', 'evening', 'dinner', 'street', 'market', 'city'];
-// Rare words (about 1 in 2,000 posts each) so some queries are selective.
-const RARE = Array.from({ length: 500 }, (_, i) => `rare${i.toString(36)}word`);
-const WORDS = [...KOREAN, ...KOREAN, ...ENGLISH, ...ENGLISH, ...ENGLISH];
+// A realistic spread: the common words above first, then 20,000 generated words (half Hangul,
+// half latin); each word of a post is drawn log-uniformly over the ranks (about Zipf's law), so
+// `the` is in most posts, `coffee` in about one in seven, a generated word of rank 10,000 in a
+// few hundred of a million.
+const rnd = (n: number) => Math.floor(Math.random() * n);
+const hangulSyllable = () => String.fromCharCode(0xac00 + rnd(11172));
+const GENERATED = Array.from({ length: 20_000 }, (_, i) =>
+  i % 2 === 0 ? Array.from({ length: 2 + rnd(2) }, hangulSyllable).join('') : `${'bcdfghjklmnpqrstvwz'[rnd(19)]}${i.toString(36)}${'aeiou'[rnd(5)]}x`,
+);
+const WORDS = [...ENGLISH.slice(0, 11), ...KOREAN, ...ENGLISH.slice(11), ...GENERATED];
+const MID = GENERATED[2_001]!; // rank about 2,100: latin
+const RARE = GENERATED[15_001]!; // rank about 15,100: latin
 
 async function load(url: string): Promise<void> {
   const db = new pg.Pool({ connectionString: url, max: 2 });
@@ -67,24 +76,23 @@ async function load(url: string): Promise<void> {
   const batch = 50_000;
   for (let from = 1; from <= N; from += batch) {
     const to = Math.min(N, from + batch - 1);
-    // Text is generated in the server: a few random words for the title, 20-40 for the body,
-    // and a rare word in one post of 4.
+    // Text is generated in the server: 2-5 words for the title, 20-40 for the body, each drawn
+    // log-uniformly over the vocabulary ranks.
     await db.query(
       `INSERT INTO content.posts (id, author_id, title, content, created_at, updated_at)
        SELECT g, 1 + g % 1000,
-              (SELECT string_agg(($3::text[])[1 + floor(random() * $4)::int], ' ') FROM generate_series(1, 2 + g % 4 + 0 * g)),
-              (SELECT string_agg(($3::text[])[1 + floor(random() * $4)::int], ' ') FROM generate_series(1, 20 + g % 21 + 0 * g))
-                || CASE WHEN g % 4 = 0 THEN ' ' || ($5::text[])[1 + g % $6] ELSE '' END,
+              (SELECT string_agg(($3::text[])[floor(exp(random() * ln($4)))::int], ' ') FROM generate_series(1, 2 + g % 4 + 0 * g)),
+              (SELECT string_agg(($3::text[])[floor(exp(random() * ln($4)))::int], ' ') FROM generate_series(1, 20 + g % 21 + 0 * g)),
               now() - make_interval(secs => $2 - g), now() - make_interval(secs => $2 - g)
          FROM generate_series($1::bigint, $2::bigint) AS g`,
-      [from, to, WORDS, WORDS.length, RARE, RARE.length],
+      [from, to, WORDS, WORDS.length],
     );
     log(`inserted posts ${to}/${N}`);
   }
   await db.query(
     `INSERT INTO content.comments (id, post_id, depth, author_id, content, created_at, updated_at)
      SELECT g, 1 + (g * 7) % $1, 0, 1 + g % 1000,
-            (SELECT string_agg(($2::text[])[1 + floor(random() * $3)::int], ' ') FROM generate_series(1, 5 + g % 10 + 0 * g)), now(), now()
+            (SELECT string_agg(($2::text[])[floor(exp(random() * ln($3)))::int], ' ') FROM generate_series(1, 5 + g % 10 + 0 * g)), now(), now()
        FROM generate_series(1, $1 / 4) AS g`,
     [N, WORDS, WORDS.length],
   );
@@ -94,7 +102,7 @@ async function load(url: string): Promise<void> {
 }
 
 // ---------- run ----------
-const dbName = `dailyfeed_search_bench_${size}`;
+const dbName = `dailyfeed_search_bench_${size}_v2`;
 const url = await prepareScratchDatabase(adminUrl, dbName, log);
 await load(url);
 
@@ -144,7 +152,7 @@ hello.get('/hello', async () => ({ hello: 'world' }));
 await hello.listen({ port: 0, host: '127.0.0.1' });
 const portOf = (server: { server: { address(): unknown } }) => (server.server.address() as { port: number }).port;
 
-const QUERIES = ['서울', '서', '서울에서', '커피를 마셨어요', 'coffee', 'typescr', 'rare1zword', 'the', 'beautiful ocean', 'ript', '제주도 바다'];
+const QUERIES = ['서울', '서', '서울에서', '커피를 마셨어요', 'coffee', 'typescr', 'ript', MID, MID.slice(1, 5), RARE, 'the', 'beautiful ocean', '제주도 바다'];
 
 interface Row { name: string; rps: number; p50: number; p95: number; p99: number; errors: number }
 

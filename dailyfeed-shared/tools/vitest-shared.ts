@@ -14,7 +14,7 @@ export function sharedVitestConfig(serviceRoot: string) {
     resolve: { dedupe: Object.keys(shared.peerDependencies) },
     test: {
       include: ['test/**/*.test.ts'],
-      testTimeout: 30_000,
+      testTimeout: 60_000,
       hookTimeout: 60_000,
       // Suites share real servers: run files one at a time so timing-sensitive tests
       // (fan-out, breakers, rollovers) do not starve each other on a 2-core machine.

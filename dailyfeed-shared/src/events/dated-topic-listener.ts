@@ -42,7 +42,7 @@ export interface DatedTopicListenerOptions {
   /** Stores a dead letter. Throwing stops the partition until it succeeds (kafkajs retries). */
   onFailure(failure: ListenerFailure): Promise<void>;
   clock?: Clock;
-  /** How often the window and the existing topics are checked, ms. Default 30 s. */
+  /** How often the window and the existing topics are checked, ms. Default 10 s. */
   windowCheckIntervalMs?: number;
   /** Consumer session timeout, ms. Default 30 s (tests use 6-10 s). */
   sessionTimeout?: number;
@@ -52,6 +52,19 @@ export interface DatedTopicListenerOptions {
   rebalanceTimeout?: number;
   /** Long-poll wait of a fetch, ms (kafkajs default 5000); a re-subscription waits for it. */
   maxWaitTimeInMs?: number;
+  /**
+   * Partitions handled in parallel by this member (order within a partition is kept).
+   * Default 3, the local partition count.
+   */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Resolved offsets are committed every this many records or `commitIntervalMs`, whichever
+   * comes first (and at the end of each batch). Still at least once: only records whose
+   * effect is stored are resolved; a crash redelivers at most this many per partition,
+   * which the consumers' deduplication absorbs. Default 100 and 1000 ms.
+   */
+  commitEveryRecords?: number;
+  commitIntervalMs?: number;
   logger?: EventLogger;
 }
 
@@ -110,7 +123,7 @@ export class DatedTopicListener {
     if (!this.#timer) {
       this.#timer = setInterval(() => {
         this.refresh().catch((error: unknown) => this.#options.logger?.warn({ err: error, groupId: this.#options.groupId }, 'dated topic subscription failed; retrying'));
-      }, this.#options.windowCheckIntervalMs ?? 30_000);
+      }, this.#options.windowCheckIntervalMs ?? 10_000);
       this.#timer.unref();
     }
     await this.refresh();
@@ -196,7 +209,9 @@ export class DatedTopicListener {
       await consumer.subscribe({ topics, fromBeginning: true });
       await consumer.run({
         autoCommit: true,
-        autoCommitThreshold: 1, // commitOffsetsIfNecessary() commits each resolved offset
+        autoCommitThreshold: o.commitEveryRecords ?? 100,
+        autoCommitInterval: o.commitIntervalMs ?? 1_000,
+        partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 3,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.#eachBatch(payload),
       });
