@@ -1,0 +1,3 @@
+import { runMigrateCli } from '../dailyfeed-shared/tools/migrate-cli.ts';
+
+await runMigrateCli();
