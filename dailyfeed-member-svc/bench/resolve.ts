@@ -27,6 +27,7 @@ const config = loadMemberConfig({
   JWT_KEK: process.env.JWT_KEK ?? createHash('sha256').update('dailyfeed-member-svc test KEK').digest('base64'),
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:59092',
   MEMBER_JOBS_ENABLED: 'false',
+  MEMBER_OUTBOX_RELAY_ENABLED: 'false',
   LOG_LEVEL: 'silent',
   DAILYFEED_LOCAL_MODE: 'true',
 });

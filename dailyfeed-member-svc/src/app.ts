@@ -17,6 +17,10 @@ import { memberRoutes } from './routes/member-routes.ts';
 import { createServices, KEYS_CHANGED_CHANNEL, type MemberServices } from './services.ts';
 import { systemClock, type Clock } from './support/clock.ts';
 import { registerMemberMetrics } from './support/metrics.ts';
+import { splitList } from '../dailyfeed-shared/src/config/config.ts';
+import { createKafka } from '../dailyfeed-shared/src/events/kafka-connection.ts';
+import { createKafkaEventPublisher } from '../dailyfeed-shared/src/events/kafka-publisher.ts';
+import { OutboxRelay } from '../dailyfeed-shared/src/events/outbox/outbox.ts';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -29,6 +33,8 @@ declare module 'fastify' {
     member: MemberServices;
     /** The job runner (undefined when MEMBER_JOBS_ENABLED is false). */
     memberJobs: JobRunner | undefined;
+    /** The outbox relay (undefined when MEMBER_OUTBOX_RELAY_ENABLED is false). */
+    memberOutbox: OutboxRelay | undefined;
   }
 }
 
@@ -47,7 +53,30 @@ export async function buildApp(config: MemberConfig, options: BuildOptions = {})
   await redis.connect().catch((error: unknown) => app.log.warn({ err: error }, 'redis not reachable at start'));
   const clock = options.clock ?? systemClock;
 
-  const services = createServices(config, { pool, redis, clock, log: app.log, metrics: registerMemberMetrics(app.metrics, pool) });
+  // MEMBER_FOLLOW / MEMBER_UNFOLLOW: written to member.outbox_events in the follow's
+  // transaction, published by the shared relay (nudged after each commit, 1 s poll otherwise).
+  const publisher = config.MEMBER_OUTBOX_RELAY_ENABLED
+    ? createKafkaEventPublisher({
+        kafka: createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'member-svc', logger: app.log }),
+        naming: { prefix: config.DAILYFEED_TOPIC_PREFIX, timeZone: config.DAILYFEED_TOPIC_TIMEZONE },
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        acks: config.KAFKA_ACKS,
+        logger: app.log,
+      })
+    : undefined;
+  const relay = publisher ? new OutboxRelay({ pool, schema: 'member', publisher, logger: app.log, registry: app.metrics }) : undefined;
+  const topicKeeper = publisher?.startTopicKeeper();
+
+  const services = createServices(config, {
+    pool,
+    redis,
+    clock,
+    log: app.log,
+    metrics: registerMemberMetrics(app.metrics),
+    ...(relay ? { onEventsCommitted: () => relay.nudge() } : {}),
+  });
+  relay?.start();
   app.decorate('member', services);
   await services.keys.init();
   services.state.start();
@@ -62,6 +91,7 @@ export async function buildApp(config: MemberConfig, options: BuildOptions = {})
 
   const jobs = config.MEMBER_JOBS_ENABLED ? scheduleMemberJobs(pool, services, app.log) : undefined;
   app.decorate('memberJobs', jobs);
+  app.decorate('memberOutbox', relay);
 
   await app.register(authPlugin, { resolver: { resolve: (token: string) => services.accounts.resolve(token) } });
   authRoutes(app, services);
@@ -77,6 +107,9 @@ export async function buildApp(config: MemberConfig, options: BuildOptions = {})
   app.addHook('onClose', async () => {
     clearInterval(reloadTimer);
     await jobs?.stop();
+    await relay?.stop();
+    topicKeeper?.stop();
+    await publisher?.close();
     services.state.stop();
     await services.images?.close();
     subscriber.disconnect();

@@ -30,6 +30,8 @@ export const MemberConfigSchema = {
   FOLLOW_LIMIT: Type.Integer({ minimum: 1, default: 1_000 }),
   /** Periodic jobs (key rotation, cleanup); tests turn them off and tick them by hand. */
   MEMBER_JOBS_ENABLED: Type.Boolean({ default: true }),
+  /** The outbox relay (publishes MEMBER_FOLLOW/UNFOLLOW to Kafka); tests without Kafka turn it off. */
+  MEMBER_OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
 };
 export type MemberConfig = Static<ReturnType<typeof configType>>;
 const configType = () => Type.Object(MemberConfigSchema);

@@ -37,7 +37,7 @@ export interface MemberServices {
 
 export function createServices(
   config: MemberConfig,
-  deps: { pool: pg.Pool; redis: Redis; clock: Clock; log: Logger; metrics: MemberMetrics },
+  deps: { pool: pg.Pool; redis: Redis; clock: Clock; log: Logger; metrics: MemberMetrics; onEventsCommitted?: () => void },
 ): MemberServices {
   const { pool, redis, clock, log, metrics } = deps;
   const box = new SecretBox(kekBytes(config.JWT_KEK));
@@ -78,7 +78,13 @@ export function createServices(
     state,
     accounts,
     profiles: new ProfileService({ pool, state, images, log }),
-    follows: new FollowService({ pool, state, followLimit: config.FOLLOW_LIMIT, topicTimeZone: config.DAILYFEED_TOPIC_TIMEZONE }),
+    follows: new FollowService({
+      pool,
+      state,
+      followLimit: config.FOLLOW_LIMIT,
+      topicTimeZone: config.DAILYFEED_TOPIC_TIMEZONE,
+      ...(deps.onEventsCommitted ? { onEventsCommitted: deps.onEventsCommitted } : {}),
+    }),
     images,
     metrics,
   };

@@ -17,6 +17,7 @@ export function testConfig(overrides: Record<string, string> = {}): MemberConfig
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:59092',
     DAILYFEED_LOCAL_MODE: 'true',
     MEMBER_JOBS_ENABLED: 'false',
+    MEMBER_OUTBOX_RELAY_ENABLED: 'false', // only the Kafka suite relays, under its own topic prefix
     LOG_LEVEL: 'silent',
     // cheaper hashing keeps suites quick; the benchmark uses the production parameters
     ARGON2_MEMORY_KIB: '8192',

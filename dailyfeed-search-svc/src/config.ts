@@ -16,7 +16,7 @@ export const SearchConfigSchema = {
   /** Index names are `{prefix}posts` and `{prefix}comments` (tests use their own prefix). */
   MEILI_INDEX_PREFIX: Type.String({ default: 'dailyfeed_', pattern: '^[A-Za-z0-9_-]*$' }),
   /** PostgreSQL engine: only the newest this-many matches of a query are ranked (frequent words stay fast). */
-  SEARCH_RANK_WINDOW: Type.Integer({ minimum: 100, maximum: 100_000, default: 1_000 }),
+  SEARCH_RANK_WINDOW: Type.Integer({ minimum: 100, maximum: 100_000, default: 500 }),
   /** Consume POST_* / COMMENT_* events (tests of reads alone, and the reindex command, turn it off). */
   SEARCH_INDEXER_ENABLED: Type.Boolean({ default: true }),
   SEARCH_CONSUMER_GROUP: Type.String({ default: 'search-svc' }),

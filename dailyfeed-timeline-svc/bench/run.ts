@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const sizeName = (a.get('size') ?? 'small') as keyof typeof SIZES;
   const size = SIZES[sizeName];
   if (!size) throw new Error('--size small|full');
-  const duration = Number(a.get('duration') ?? (sizeName === 'small' ? 3 : 10));
+  const duration = Number(a.get('duration') ?? (sizeName === 'small' ? 2 : 10));
   const connections = Number(a.get('connections') ?? 16);
   const out = a.get('out') ?? path.join(ROOT, 'bench-results', `timeline-${sizeName}.json`);
   const started = Date.now();

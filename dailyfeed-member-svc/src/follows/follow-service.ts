@@ -11,7 +11,7 @@ import { AppError, badRequest, conflict, notFound, unprocessable } from '../../d
 import { createActivityEvent } from '../../dailyfeed-shared/src/events/event-types.ts';
 import { adjustCounts, deleteFollow, followPage, insertFollow, lockPair, newbiePage, type FollowDirection } from '../db/follows-repo.ts';
 import { findMemberById } from '../db/members-repo.ts';
-import { insertOutboxEvent } from '../db/outbox-repo.ts';
+import { enqueueEvents } from '../../dailyfeed-shared/src/events/outbox/outbox.ts';
 import { inTransaction } from '../db/pool.ts';
 import { summaryOf, summaryOfRecord } from '../members/member-mapper.ts';
 import type { AuthState } from '../tokens/auth-state.ts';
@@ -21,7 +21,11 @@ export interface FollowServiceDeps {
   state: AuthState;
   followLimit: number;
   topicTimeZone: string;
+  /** Called after a commit that wrote outbox rows (the relay publishes at once). */
+  onEventsCommitted?: () => void;
 }
+
+const OWN_SCHEMA = 'member';
 
 export class FollowService {
   constructor(private readonly d: FollowServiceDeps) {}
@@ -37,8 +41,9 @@ export class FollowService {
         throw unprocessable(ErrorCode.FOLLOW_LIMIT_EXCEEDED, `you can follow at most ${this.d.followLimit} members`);
       }
       await adjustCounts(tx, followerId, followeeId, 1);
-      await insertOutboxEvent(tx, createActivityEvent({ type: 'MEMBER_FOLLOW', memberId: followerId, targetMemberId: followeeId, timeZone: this.d.topicTimeZone }));
+      await enqueueEvents(tx, OWN_SCHEMA, [createActivityEvent({ type: 'MEMBER_FOLLOW', memberId: followerId, targetMemberId: followeeId, timeZone: this.d.topicTimeZone })]);
     });
+    this.d.onEventsCommitted?.();
   }
 
   async unfollow(followerId: string, followeeId: string): Promise<void> {
@@ -46,8 +51,9 @@ export class FollowService {
       await lockPair(tx, followerId, followeeId);
       if (!(await deleteFollow(tx, followerId, followeeId))) throw notFound(ErrorCode.FOLLOW_NOT_FOUND, 'you do not follow this member');
       await adjustCounts(tx, followerId, followeeId, -1);
-      await insertOutboxEvent(tx, createActivityEvent({ type: 'MEMBER_UNFOLLOW', memberId: followerId, targetMemberId: followeeId, timeZone: this.d.topicTimeZone }));
+      await enqueueEvents(tx, OWN_SCHEMA, [createActivityEvent({ type: 'MEMBER_UNFOLLOW', memberId: followerId, targetMemberId: followeeId, timeZone: this.d.topicTimeZone })]);
     });
+    this.d.onEventsCommitted?.();
   }
 
   /** Followers or followings as Summaries, newest follow first. */

@@ -1,6 +1,5 @@
 /** member-svc's own Prometheus metrics, on the app's registry (GET /metrics). */
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
 
 export interface MemberMetrics {
   resolves: Counter<'outcome'>;
@@ -8,16 +7,7 @@ export interface MemberMetrics {
   refreshes: Counter<'outcome'>;
 }
 
-export function registerMemberMetrics(registry: Registry, pool: pg.Pool): MemberMetrics {
-  new Gauge({
-    name: 'member_outbox_pending_events',
-    help: 'outbox events not yet published',
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`).catch(() => ({ rows: [{ n: -1 }] }));
-      this.set(rows[0]?.n ?? -1);
-    },
-  });
+export function registerMemberMetrics(registry: Registry): MemberMetrics {
   return {
     resolves: new Counter({ name: 'member_token_resolves_total', help: 'token resolutions by outcome (ok, refresh_needed, or the 401 code)', labelNames: ['outcome'], registers: [registry] }),
     logins: new Counter({ name: 'member_logins_total', help: 'logins by outcome (ok, INVALID_CREDENTIALS, TOO_MANY_REQUESTS)', labelNames: ['outcome'], registers: [registry] }),

@@ -209,7 +209,7 @@ export class MeiliSearchEngine implements SearchEngine {
     const result = await index.search(query.keyword, {
       offset: query.offset,
       limit: query.limit,
-      attributesToRetrieve: ['id'],
+      attributesToRetrieve: ['id', ...fields], // `_formatted` only carries retrieved attributes
       attributesToHighlight: fields,
       attributesToCrop: ['content'],
       cropLength: 30,

@@ -3,19 +3,21 @@
  * with generated columns (migration 20261128052702_init):
  * - `tsv`: setweight(title, A) || setweight(content, B) in the `simple` configuration (no
  *   stemming: it works the same for Korean and English); word-prefix matches and ranking;
- * - a pg_trgm GIN index on the text: infix matches of 3+ characters (`arch` in `search`);
+ * - `search_text` = lower(title || ' ' || content), with a pg_trgm GIN index: infix matches
+ *   of 3+ characters (`arch` in `search`);
  * - `grams` (written here, engine/grams.ts): distinct Hangul unigrams and bigrams: 1-2
  *   syllable Korean queries, which have no trigram at all (`서울` finds `서울에서`).
  *
  * Matching (every term must match):
  * - Hangul term of 1-2 syllables: `grams @> {term}` (exact: grams come from Hangul runs only);
- * - Hangul term of 3+ syllables: `grams @> {its bigrams}`, then an ILIKE recheck;
- * - other term of 3+ characters: ILIKE '%term%' (trigram index);
+ * - Hangul term of 3+ syllables: `grams @> {its bigrams}`, then a LIKE recheck;
+ * - other term of 3+ characters: LIKE '%term%' on the stored lower-case `search_text`
+ *   (trigram index; terms are lower-cased in query.ts);
  * - other term of 1-2 characters: a word-prefix match on `tsv` (`go` finds `Go`, `google`).
  * Ranking: per term, a title hit scores 3 and a body hit 1, plus ts_rank over the weighted
  * tsvector (title A=1.0 over body B=0.4) for word-start matches; ties: newest first.
  * Ranking window: scoring every match of a frequent word (`the` in half the corpus) costs a
- * recheck and a ts_rank per row, so only the newest `rankWindow` matches (default 1,000, at
+ * recheck and a ts_rank per row, so only the newest `rankWindow` matches (default 500, at
  * least offset + limit) are ranked: "most relevant among the newest matches". The planner
  * walks the primary key backwards for frequent terms and uses the GIN indexes for rare ones
  * (README, benchmark: 4-6x faster on frequent words, unchanged on rare ones).
@@ -25,7 +27,8 @@ import type { CommentDocument, PostDocument, SearchEngine, SearchHit, SearchQuer
 import { hangulGrams } from './grams.ts';
 import type { QueryTerm } from './query.ts';
 
-const POST_TEXT = `(coalesce(d.title, '') || ' ' || d.content)`;
+/** Stored lower(title || ' ' || content), trigram-indexed (migration 20261128055312). */
+const SEARCH_TEXT = 'd.search_text';
 const stripNul = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text);
 /** A text[] literal of a document's grams (an array of arrays cannot travel through unnest). Grams are Hangul only: no quoting needed. */
 const gramsLiteral = (text: string) => `{${hangulGrams(text).join(',')}}`;
@@ -66,8 +69,8 @@ function buildMatch(terms: QueryTerm[], text: string, titleColumn: string | null
     const chars = [...term.text].length;
     const like = param(likePattern(term.text));
     if (term.hangul && chars <= 2) where.push(`d.grams @> ARRAY[${param(term.text)}]::text[]`);
-    else if (term.hangul) where.push(`d.grams @> ${param(bigramsOf(term.text))}::text[] AND ${text} ILIKE ${like}`);
-    else if (chars >= 3) where.push(`${text} ILIKE ${like}`);
+    else if (term.hangul) where.push(`d.grams @> ${param(bigramsOf(term.text))}::text[] AND ${text} LIKE ${like}`);
+    else if (chars >= 3) where.push(`${text} LIKE ${like}`);
     else where.push(`d.tsv @@ to_tsquery('simple', ${param(`'${term.text}':*`)})`);
     score.push(titleColumn ? `(CASE WHEN ${titleColumn} ILIKE ${like} THEN 3 ELSE 0 END)` : '0');
     score.push(`(CASE WHEN d.content ILIKE ${like} THEN 1 ELSE 0 END)`);
@@ -85,7 +88,7 @@ export class PostgresSearchEngine implements SearchEngine {
 
   constructor(pool: Pool, options: { rankWindow?: number } = {}) {
     this.#pool = pool;
-    this.#rankWindow = options.rankWindow ?? 1_000;
+    this.#rankWindow = options.rankWindow ?? 500;
   }
 
   async init(): Promise<void> {
@@ -154,11 +157,11 @@ export class PostgresSearchEngine implements SearchEngine {
   }
 
   searchPosts(query: SearchQuery): Promise<SearchHit[]> {
-    return this.#search(query, 'search.post_documents', 'post_id', POST_TEXT, 'd.title');
+    return this.#search(query, 'search.post_documents', 'post_id', SEARCH_TEXT, 'd.title');
   }
 
   searchComments(query: SearchQuery): Promise<SearchHit[]> {
-    return this.#search(query, 'search.comment_documents', 'comment_id', 'd.content', null);
+    return this.#search(query, 'search.comment_documents', 'comment_id', SEARCH_TEXT, null);
   }
 
   async #search(query: SearchQuery, table: string, idColumn: string, text: string, titleColumn: string | null): Promise<SearchHit[]> {

@@ -21,6 +21,8 @@ export const BaseConfigSchema = {
   DAILYFEED_CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated origins allowed by CORS' }),
   DAILYFEED_LOCAL_MODE: Type.Boolean({ default: false }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Proxies in front of the service (local: the gateway; cluster: ingress + sidecar = 2). */
+  TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, default: 1 }),
 };
 
 /** Variables of a service that uses Kafka. */

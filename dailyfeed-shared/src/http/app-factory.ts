@@ -34,7 +34,7 @@ export interface ServiceAppOptions {
   name: string;
   version?: string;
   description?: string;
-  config: { LOG_LEVEL: string; DAILYFEED_CORS_ORIGINS: string };
+  config: { LOG_LEVEL: string; DAILYFEED_CORS_ORIGINS: string; TRUSTED_PROXY_HOPS?: number };
   /** false in tests that want silence; default: pino JSON at LOG_LEVEL. */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
@@ -51,7 +51,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     },
     genReqId: (req) => requestIdFrom(headerOf(req.headers['x-request-id'])),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: true,
+    // A hop count, not `true`: with `true` request.ip is the leftmost X-Forwarded-For entry,
+    // which the client writes itself (the gateway appends the real peer on the right).
+    trustProxy: trustHops(options.config.TRUSTED_PROXY_HOPS ?? 1),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -108,5 +110,8 @@ function registerMetrics(app: ServiceApp, name: string): void {
     return registry.metrics();
   });
 }
+
+/** Trusts the nearest `hops` proxies (fastify's own integer form, typed as a function). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 const headerOf = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
