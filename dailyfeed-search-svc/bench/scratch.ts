@@ -45,7 +45,9 @@ export async function prepareScratchDatabase(adminUrl: string, name: string, log
   await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
   await applyMigrations({ databaseUrl: scratchUrl, prismaDir: path.join(root, '../dailyfeed-member-svc/prisma') });
   const contentPrisma = path.join(root, '../dailyfeed-content-svc/prisma');
-  if (existsSync(path.join(contentPrisma, 'migrations'))) await applyMigrations({ databaseUrl: scratchUrl, prismaDir: contentPrisma });
+  const standIn = (await client.query(`SELECT to_regclass('content.posts') IS NOT NULL AND to_regclass('content._prisma_migrations') IS NULL AS yes`)).rows[0]?.yes === true;
+  if (standIn) log('content tables are the stand-in of an earlier run: kept (drop the database to use content-svc migrations)');
+  else if (existsSync(path.join(contentPrisma, 'migrations'))) await applyMigrations({ databaseUrl: scratchUrl, prismaDir: contentPrisma });
   else {
     log('content-svc has no migrations yet: using a stand-in of the columns search-svc reads');
     await client.query(CONTENT_STAND_IN);

@@ -28,7 +28,7 @@ export const TimelineConfigSchema = {
   /** Most popular / most commented: at most this many posts of one author. */
   RANKING_MAX_PER_AUTHOR: Type.Integer({ minimum: 1, default: 3 }),
   /** Author summaries are cached in process this long. */
-  SUMMARY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
+  SUMMARY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 3_000 }),
   /** Newest posts of authors above the hybrid threshold, cached in process this long (0 = off). */
   PULLED_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 1_000 }),
   /** ... this many per author. */

@@ -1,20 +1,11 @@
 /**
- * The PostgreSQL pool of activity-svc. Data access is hand-written SQL (README, "Data access"):
- * the consumer's conditional upsert and the keyset pages. BIGINT ids stay strings (the API's
- * decimal ids).
+ * The PostgreSQL pool of activity-svc, on its own schema; data access is hand-written SQL
+ * (see the README). The plumbing is dailyfeed-shared's.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { createPgPool } from '../../dailyfeed-shared/src/db/pg-pool.ts';
 
+export { inTransaction, uniqueViolation, type Tx, type Queryable } from '../../dailyfeed-shared/src/db/pg-pool.ts';
 export type Db = pg.Pool;
 
-export function createPool(databaseUrl: string, max: number): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    options: '-c search_path=activity,public',
-  });
-  pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
-  return pool;
-}
+export const createPool = (databaseUrl: string, max: number, schema = 'activity'): pg.Pool => createPgPool({ databaseUrl, max, schema });

@@ -18,9 +18,8 @@
  * tsvector (title A=1.0 over body B=0.4) for word-start matches; ties: newest first.
  * Ranking window: scoring every match of a frequent word (`the` in half the corpus) costs a
  * recheck and a ts_rank per row, so only the newest `rankWindow` matches (default 500, at
- * least offset + limit) are ranked: "most relevant among the newest matches". The planner
- * walks the primary key backwards for frequent terms and uses the GIN indexes for rare ones
- * (README, benchmark: 4-6x faster on frequent words, unchanged on rare ones).
+ * least offset + limit) are ranked: "most relevant among the newest matches". How the
+ * candidates are found is decided here (RECENT_ROWS_PER_WINDOW below).
  */
 import type { Pool } from 'pg';
 import type { CommentDocument, PostDocument, SearchEngine, SearchHit, SearchQuery } from './search-engine.ts';
@@ -51,35 +50,56 @@ function newestById<T extends { id: string; updatedAt: Date }>(docs: T[]): T[] {
   return [...byId.values()];
 }
 
-interface Built {
-  where: string[];
-  score: string[];
+/** SQL with its own numbered parameters. */
+interface Sql {
+  parts: string[];
   params: unknown[];
 }
 
-function buildMatch(terms: QueryTerm[], text: string, titleColumn: string | null): Built {
+function collector(): { params: unknown[]; param(value: unknown): string } {
   const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const where: string[] = [];
-  const score: string[] = [];
-  for (const term of terms) {
+  return { params, param: (value) => `$${params.push(value)}` };
+}
+
+/** The match predicate: every term must match. */
+function buildWhere(terms: QueryTerm[], text: string): Sql {
+  const { params, param } = collector();
+  const parts = terms.map((term) => {
     const chars = [...term.text].length;
+    if (term.hangul && chars <= 2) return `d.grams @> ARRAY[${param(term.text)}]::text[]`;
+    if (term.hangul) return `d.grams @> ${param(bigramsOf(term.text))}::text[] AND ${text} LIKE ${param(likePattern(term.text))}`;
+    if (chars >= 3) return `${text} LIKE ${param(likePattern(term.text))}`;
+    return `d.tsv @@ to_tsquery('simple', ${param(`'${term.text}':*`)})`;
+  });
+  return { parts, params };
+}
+
+/** The score: per term a title hit 3, a body hit 1, plus ts_rank of the prefix query. */
+function buildScore(terms: QueryTerm[], titleColumn: string | null): Sql {
+  const { params, param } = collector();
+  const parts: string[] = [];
+  for (const term of terms) {
     const like = param(likePattern(term.text));
-    if (term.hangul && chars <= 2) where.push(`d.grams @> ARRAY[${param(term.text)}]::text[]`);
-    else if (term.hangul) where.push(`d.grams @> ${param(bigramsOf(term.text))}::text[] AND ${text} LIKE ${like}`);
-    else if (chars >= 3) where.push(`${text} LIKE ${like}`);
-    else where.push(`d.tsv @@ to_tsquery('simple', ${param(`'${term.text}':*`)})`);
-    score.push(titleColumn ? `(CASE WHEN ${titleColumn} ILIKE ${like} THEN 3 ELSE 0 END)` : '0');
-    score.push(`(CASE WHEN d.content ILIKE ${like} THEN 1 ELSE 0 END)`);
+    if (titleColumn) parts.push(`(CASE WHEN ${titleColumn} ILIKE ${like} THEN 3 ELSE 0 END)`);
+    parts.push(`(CASE WHEN d.content ILIKE ${like} THEN 1 ELSE 0 END)`);
   }
   // Terms are letters, digits and marks only (query.ts): safe inside a quoted lexeme.
-  const tsquery = param(terms.map((t) => `'${t.text}':*`).join(' | '));
-  score.push(`ts_rank(d.tsv, to_tsquery('simple', ${tsquery}))`);
-  return { where, score, params };
+  parts.push(`ts_rank(d.tsv, to_tsquery('simple', ${param(terms.map((t) => `'${t.text}':*`).join(' | '))}))`);
+  return { parts, params };
 }
+
+/**
+ * Candidate selection, with the plan chosen here rather than by the planner's estimate of a
+ * LIKE's selectivity (wrong by a few times, it sent a 0.2% term down the primary key for
+ * seconds at a million rows, benchmark):
+ * 1. the newest RECENT_ROWS_PER_WINDOW * window rows are checked (primary key, newest first):
+ *    a frequent term fills the window there and the search is done;
+ * 2. otherwise the term is rarer than 1 in RECENT_ROWS_PER_WINDOW, so its matches are few:
+ *    all of them come from the GIN indexes (index and sequential scans off for this query),
+ *    newest first, up to the window.
+ * Either step touches at most about window * RECENT_ROWS_PER_WINDOW rows.
+ */
+const RECENT_ROWS_PER_WINDOW = 40;
 
 export class PostgresSearchEngine implements SearchEngine {
   readonly name = 'postgres' as const;
@@ -166,21 +186,45 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async #search(query: SearchQuery, table: string, idColumn: string, text: string, titleColumn: string | null): Promise<SearchHit[]> {
     if (query.terms.length === 0) return [];
-    const built = buildMatch(query.terms, text, titleColumn);
-    const window = built.params.push(Math.max(this.#rankWindow, query.offset + query.limit));
-    const offset = built.params.push(query.offset);
-    const limit = built.params.push(query.limit);
+    const where = buildWhere(query.terms, text);
+    const predicate = where.parts.join(' AND ');
+    const window = Math.max(this.#rankWindow, query.offset + query.limit);
+    const recent = await this.#pool.query<{ id: string }>(
+      `SELECT d.${idColumn}::text AS id
+         FROM (SELECT * FROM ${table} ORDER BY ${idColumn} DESC LIMIT ${window * RECENT_ROWS_PER_WINDOW}) d
+        WHERE ${predicate} ORDER BY d.${idColumn} DESC LIMIT ${window}`,
+      where.params,
+    );
+    let ids = recent.rows.map((row) => row.id);
+    if (ids.length < window) {
+      const client = await this.#pool.connect();
+      try {
+        await client.query('BEGIN READ ONLY');
+        await client.query('SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off');
+        const all = await client.query<{ id: string }>(
+          `SELECT d.${idColumn}::text AS id FROM ${table} d WHERE ${predicate} ORDER BY d.${idColumn} DESC LIMIT ${window}`,
+          where.params,
+        );
+        await client.query('COMMIT');
+        ids = all.rows.map((row) => row.id);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+    if (ids.length === 0) return [];
+    const score = buildScore(query.terms, titleColumn);
+    const idsParam = score.params.push(ids);
+    const offset = score.params.push(query.offset);
+    const limit = score.params.push(query.limit);
     const { rows } = await this.#pool.query<{ id: string; score: number }>(
-      `WITH candidates AS MATERIALIZED (
-         SELECT d.${idColumn} AS id FROM ${table} d
-          WHERE ${built.where.join(' AND ')}
-          ORDER BY d.${idColumn} DESC LIMIT $${window}
-       )
-       SELECT d.${idColumn}::text AS id, (${built.score.join(' + ')})::float8 AS score
-         FROM candidates c JOIN ${table} d ON d.${idColumn} = c.id
+      `SELECT d.${idColumn}::text AS id, (${score.parts.join(' + ')})::float8 AS score
+         FROM ${table} d WHERE d.${idColumn} = ANY($${idsParam}::bigint[])
         ORDER BY score DESC, d.created_at DESC, d.${idColumn} DESC
         OFFSET $${offset} LIMIT $${limit}`,
-      built.params,
+      score.params,
     );
     return rows.map((row) => ({ id: row.id, score: row.score }));
   }

@@ -19,6 +19,12 @@ export class RateLimitExceededError extends Error {
 }
 
 const TICK_MS = 25;
+/**
+ * The safety timer's slack past maxWaitMs. bottleneck grants permits asynchronously; on a
+ * busy machine a timer of one tick fired before permits that were available got granted.
+ * The queue bound (highWater) is what keeps the wait; this only catches refill granularity.
+ */
+const SAFETY_SLACK_MS = 250;
 
 export class RateLimiter {
   private readonly limiter: Bottleneck;
@@ -47,7 +53,7 @@ export class RateLimiter {
         if (settled) return;
         settled = true;
         reject(new RateLimitExceededError(this.maxWaitMs));
-      }, this.maxWaitMs + TICK_MS);
+      }, this.maxWaitMs + SAFETY_SLACK_MS);
       timer.unref();
       this.limiter
         .schedule(async () => {

@@ -11,7 +11,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
-import { installErrorHandling } from './error-handler.ts';
+import { envelopeOf, installErrorHandling } from './error-handler.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
+import { ErrorCode } from '../contracts/error-codes.ts';
 import { validatorCompiler } from './validation.ts';
 import { childTraceparent, requestIdFrom, runWithRequestContext } from './request-context.ts';
 import { splitList } from '../config/config.ts';
@@ -56,11 +58,17 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     trustProxy: trustHops(options.config.TRUSTED_PROXY_HOPS ?? 1),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Malformed URLs (`/api/posts/%zz`) fail in the router, before the error handler.
+    frameworkErrors: (error, request, reply) => {
+      const generic = reply as unknown as { code(status: number): { send(payload: unknown): unknown } };
+      void generic.code(400).send(envelopeOf(request, 400, ErrorCode.VALIDATION_FAILED, error.message));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('serviceName', options.name);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
+  refuseNulCharacters(app);
 
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -125,3 +125,21 @@ describe('the service app factory', () => {
     await startup.close();
   });
 });
+
+describe('input the database cannot store', () => {
+  it('refuses NUL characters in bodies, queries and params with 400, and malformed URLs in the envelope', async () => {
+    const app = await createServiceApp({ name: 'nul-svc', config, logger: false });
+    app.post('/api/echo/:word', { schema: { body: Type.Object({ text: Type.String() }) } }, async (request) => success(200, request.body));
+    await app.ready();
+    const body = await app.inject({ method: 'POST', url: '/api/echo/x', payload: { text: 'a\u0000b' } });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().code).toBe('VALIDATION_FAILED');
+    expect((await app.inject({ method: 'POST', url: '/api/echo/x?q=%00', payload: { text: 'ok' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/api/echo/a%00b', payload: { text: 'ok' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/api/echo/x', payload: { text: 'fine' } })).statusCode).toBe(200);
+    const bad = await app.inject({ method: 'GET', url: '/api/echo/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ status: 400, result: 'FAIL', code: 'VALIDATION_FAILED' });
+    await app.close();
+  });
+});
