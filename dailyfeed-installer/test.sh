@@ -5,7 +5,7 @@
 # whole stack up behind the local gateway for the end-to-end suites, and prints one
 # closing line `N passed, N failed, N skipped`. Exit status 1 when anything failed.
 #   DAILYFEED_TEST_ONLY="shared member"   run only these suites (shared, member, content,
-#                                          image, timeline, search, activity, cluster, e2e, split, bench)
+#                                          image, timeline, search, activity, cluster, e2e, faults, split, bench)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -69,11 +69,13 @@ test_services() {
 test_installer() {
   install_deps "$HERE"
   wanted cluster && run_vitest cluster "$HERE" test/cluster test/gateway test/services
-  if wanted e2e || wanted bench; then
+  if wanted e2e || wanted faults || wanted bench; then
     say "bringing the whole stack up for the end-to-end suites"
-    if "$HERE/local/stack.sh" up; then
+    # The services were just built above: start them as they are.
+    if DAILYFEED_SKIP_BUILD=1 "$HERE/local/stack.sh" up; then
       export DAILYFEED_GATEWAY_URL="http://127.0.0.1:${DAILYFEED_GATEWAY_PORT:-8080}"
       if wanted e2e && [[ -d $HERE/test/e2e ]]; then run_vitest e2e "$HERE" test/e2e; fi
+      if wanted faults && [[ -d $HERE/test/faults ]]; then run_vitest faults "$HERE" test/faults; fi
       if wanted bench && [[ -f $HERE/bench/run.sh ]]; then
         say "benchmarks at the small size"
         # Against the running stack's database (and its key-encryption key), not the test database.

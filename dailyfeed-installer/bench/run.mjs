@@ -67,6 +67,17 @@ export function parseRatios(out, suite) {
   }
   if (rows.length) return rows;
   for (const line of out.split('\n')) {
+    // a markdown table row: "| name | v1 | v2 | 0.41 |" -> the last decimal column is the ratio
+    const md = /^\s*\|(.+)\|\s*$/.exec(line);
+    if (md) {
+      const cells = md[1].split('|').map((c) => c.trim());
+      const nums = cells.slice(1).map((c) => (/^-?\d+(\.\d+)?x?$/.test(c) ? Number(c.replace(/x$/, '')) : null));
+      const ri = nums.map((n, i) => (n !== null && /\./.test(cells[i + 1]) ? i : -1)).filter((i) => i >= 0).pop();
+      if (cells[0] && !/^-+$/.test(cells[0]) && ri !== undefined) {
+        rows.push({ suite, metric: '', scenario: cells[0], value: nums[0], baseline: 'baseline of the script', baselineValue: null, ratio: nums[ri], fromTable: true });
+        continue;
+      }
+    }
     // a table row: "<name>   <numbers...>" with one column of the form 0.123
     const t = /^(\S.*?)\s{2,}((?:-?[\d.]+(?:\s+|$)){2,})(.*)$/.exec(line.trimEnd());
     if (t) {

@@ -71,7 +71,7 @@ start_gateway() {
 wait_ready() {
   local svc=$1 port deadline
   port=$(port_of "$svc"); deadline=$((SECONDS + ${DAILYFEED_READY_TIMEOUT:-120}))
-  until curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/healthcheck/ready"; do
+  until curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/healthcheck/ready"; do
     pid_alive "$RUN_DIR/$svc-svc.pid" || die "$svc-svc exited: see $LOG_DIR/$svc-svc.log"
     ((SECONDS < deadline)) || die "$svc-svc not ready after ${DAILYFEED_READY_TIMEOUT:-120}s: see $LOG_DIR/$svc-svc.log and curl http://127.0.0.1:$port/healthcheck/ready"
     sleep 1
@@ -97,10 +97,12 @@ cmd_up() {
   ensure_secret DAILYFEED_JWT_KEK
   eval "$(service_env)"
   mapfile -t services < <(present_services)
-  for svc in "${services[@]}"; do
-    install_deps "$(service_dir "$svc")"
-    build_quietly "$(service_dir "$svc")" || die "build of dailyfeed-$svc-svc failed"
-  done
+  if [[ ${DAILYFEED_SKIP_BUILD:-} != 1 ]]; then
+    for svc in "${services[@]}"; do
+      install_deps "$(service_dir "$svc")"
+      build_quietly "$(service_dir "$svc")" || die "build of dailyfeed-$svc-svc failed"
+    done
+  fi
   for svc in "${services[@]}"; do
     url_var="DATABASE_URL_$(upper "$svc")"
     say "migrating schema $svc"

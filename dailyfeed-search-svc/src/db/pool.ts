@@ -1,51 +1,11 @@
 /**
- * The PostgreSQL pool of search-svc. Data access is hand-written SQL (full-text operators,
- * GIN indexes, generated columns: nothing an ORM would express). BIGINT ids stay strings
- * (the API's decimal ids);
- * DATE columns stay `yyyy-mm-dd` strings (no time zone shift).
+ * The PostgreSQL pool of search-svc, on its own schema; data access is hand-written SQL
+ * (see the README). The plumbing is dailyfeed-shared's.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { createPgPool } from '../../dailyfeed-shared/src/db/pg-pool.ts';
 
-const DATE_OID = 1082;
-
+export { inTransaction, uniqueViolation, type Tx, type Queryable } from '../../dailyfeed-shared/src/db/pg-pool.ts';
 export type Db = pg.Pool;
-export type Tx = pg.PoolClient;
-export type Queryable = Pick<pg.Pool, 'query'>;
 
-export function createPool(databaseUrl: string, max: number, schema = 'search'): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    options: `-c search_path=${schema},public`,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
-  return pool;
-}
-
-/** Runs fn in a transaction on one client; rolls back on any error. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** The constraint a unique violation (23505) hit, else undefined. */
-export function uniqueViolation(error: unknown): string | undefined {
-  const e = error as { code?: string; constraint?: string };
-  return e?.code === '23505' ? (e.constraint ?? '') : undefined;
-}
+export const createPool = (databaseUrl: string, max: number, schema = 'search'): pg.Pool => createPgPool({ databaseUrl, max, schema });
