@@ -16,7 +16,8 @@ export const ActivityConfigSchema = {
   ACTIVITY_CONSUMER_ENABLED: Type.Boolean({ default: true }),
   /** Topic housekeeping and dead-letter retry; tests turn them off and tick them by hand. */
   ACTIVITY_JOBS_ENABLED: Type.Boolean({ default: true }),
-  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 30_000 }),
+  /** A killed replica's partitions wait this long before another takes them over. */
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 10_000 }),
   /**
    * How often the listener re-checks the [yesterday, today, tomorrow] window and which of its
    * topics exist (one metadata request). 5 s, not the listener's 30 s: a topic a producer just

@@ -20,7 +20,8 @@ export const SearchConfigSchema = {
   /** Consume POST_* / COMMENT_* events (tests of reads alone, and the reindex command, turn it off). */
   SEARCH_INDEXER_ENABLED: Type.Boolean({ default: true }),
   SEARCH_CONSUMER_GROUP: Type.String({ default: 'search-svc' }),
-  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 30_000 }),
+  /** A killed replica's partitions wait this long before another takes them over. */
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 10_000 }),
   /** Periodic jobs (dead-letter retry); tests tick them by hand. */
   SEARCH_JOBS_ENABLED: Type.Boolean({ default: true }),
   /** Author summaries are cached in process this long. */

@@ -42,7 +42,8 @@ export const TimelineConfigSchema = {
   /** Consume events (tests of reads alone turn it off). */
   TIMELINE_CONSUMER_ENABLED: Type.Boolean({ default: true }),
   TIMELINE_CONSUMER_GROUP: Type.String({ default: 'timeline-svc' }),
-  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 30_000 }),
+  /** A killed replica's partitions wait this long before another takes them over. */
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 10_000 }),
   /** Periodic jobs (dead-letter retry, ranking expiry); tests tick them by hand. */
   TIMELINE_JOBS_ENABLED: Type.Boolean({ default: true }),
 };
