@@ -42,6 +42,8 @@ export async function buildApp(config: ContentConfig, options: BuildOptions = {}
   const images = config.IMAGE_SVC_URL ? createServiceClient({ serviceName: 'image', baseUrl: config.IMAGE_SVC_URL, profile: 'bulk' }) : null;
   const resolver = new MemberAuthResolver({ client: members, redis, logger: app.log });
   await app.register(authPlugin, { resolver });
+  // Listen for revocations: until subscribed, answers are cached for at most 500 ms.
+  void resolver.start();
 
   const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'content-svc', logger: app.log });
   const publisher = new KafkaEventPublisher({

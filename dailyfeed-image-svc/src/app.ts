@@ -51,6 +51,8 @@ export async function buildApp(config: ImageConfig, options: BuildOptions = {}):
   );
   const resolver = new MemberAuthResolver({ memberBaseUrl: config.MEMBER_SVC_URL, redis, logger: app.log });
   await app.register(authPlugin, { resolver });
+  // Listen for revocations: until subscribed, answers are cached for at most 500 ms.
+  void resolver.start();
 
   registerImageRoutes(app, images, config.IMAGE_MAX_BYTES);
   registerInternalRoutes(app, images);

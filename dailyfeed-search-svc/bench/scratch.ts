@@ -1,6 +1,6 @@
 /**
  * A scratch database for the benchmark (and for trying the API suite before content-svc's
- * migrations exist): created from template0 (UTF8, C.UTF-8, as PLAN-CONVENTIONS says), with
+ * migrations exist): created from template0 (UTF8, C.UTF-8, as dailyfeed-shared/CONVENTIONS.md says), with
  * pg_trgm, member-svc's migrations, content-svc's migrations when they exist (else a stand-in
  * of the columns this service reads), and this service's migrations. Needs PG_ADMIN_URL.
  */

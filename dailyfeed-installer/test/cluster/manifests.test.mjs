@@ -94,7 +94,7 @@ describe('infrastructure', () => {
     const kafkaEnv = Object.fromEntries(sts.find((m) => m.doc.metadata.name === 'kafka').doc.spec.template.spec.containers[0].env.map((e) => [e.name, e.value]));
     expect(kafkaEnv.KAFKA_PROCESS_ROLES).toBe('broker,controller');
   });
-  it('the PostgreSQL init script creates the schemas and roles of PLAN-CONVENTIONS', () => {
+  it('the PostgreSQL init script creates the schemas and roles of dailyfeed-shared/CONVENTIONS.md', () => {
     const cm = byKind(manifests, 'ConfigMap').find((m) => m.doc.metadata.name === 'postgres-init').doc;
     const sql = Object.values(cm.data).join('\n');
     expect(sql).toMatch(/CREATE DATABASE dailyfeed TEMPLATE template0 ENCODING 'UTF8' .*LC_CTYPE 'C\.UTF-8'/);
