@@ -1,5 +1,5 @@
 /**
- * Wiring only: the shared app factory, the database, member-svc (auth, author summaries),
+ * Wiring only: the shared app factory, the database, member-svc (authentication),
  * image-svc (post images), the Kafka publisher and the outbox relay, then the routes.
  * Tests build the app exactly like this.
  */
@@ -16,7 +16,6 @@ import { splitList } from '../dailyfeed-shared/src/config/config.ts';
 import type { ContentConfig } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { ContentEvents, SCHEMA } from './events/content-events.ts';
-import { AuthorDirectory } from './members/author-directory.ts';
 import { ImageAttachments } from './posts/image-attachments.ts';
 import { PostService } from './posts/post-service.ts';
 import { CommentService } from './comments/comment-service.ts';
@@ -58,7 +57,7 @@ export async function buildApp(config: ContentConfig, options: BuildOptions = {}
   const nudge = config.CONTENT_RELAY_ENABLED ? () => relay.nudge() : () => undefined;
 
   const events = new ContentEvents(config.DAILYFEED_TOPIC_TIMEZONE);
-  const postService = new PostService(pool, events, new AuthorDirectory(members), new ImageAttachments(images, app.log), nudge);
+  const postService = new PostService(pool, events, new ImageAttachments(images, app.log), nudge);
   const commentService = new CommentService(pool, events, nudge);
   registerPostRoutes(app, postService);
   registerCommentRoutes(app, commentService);

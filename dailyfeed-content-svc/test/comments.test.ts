@@ -105,4 +105,22 @@ describe.skipIf(missing)('comments, replies and comment likes', () => {
     expect((await call('DELETE', `/api/comments/${c.id}/like`, alice)).json()).toMatchObject({ status: 404, code: 'COMMENT_LIKE_NOT_FOUND' });
     expect((await db.query('SELECT like_count FROM content.comments WHERE id = $1', [c.id])).rows[0].like_count).toBe(0);
   });
+
+  it("a deleted post's comments are 404 on every comment route", async () => {
+    const p = await post();
+    const c = await comment(p.id);
+    await call('POST', `/api/comments/${c.id}/like`, alice);
+    expect((await call('DELETE', `/api/posts/${p.id}`, alice)).statusCode).toBe(204);
+    for (const [method, url, body] of [
+      ['PUT', `/api/comments/${c.id}`, { content: 'x' }],
+      ['DELETE', `/api/comments/${c.id}`],
+      ['POST', `/api/comments/${c.id}/like`],
+      ['DELETE', `/api/comments/${c.id}/like`],
+    ] as const) {
+      const res = await call(method, url, method === 'DELETE' && url.endsWith('like') ? alice : bob, body);
+      expect(res.json(), `${method} ${url}`).toMatchObject({ status: 404, code: 'COMMENT_NOT_FOUND' });
+    }
+    expect((await reply(p.id, c.id)).json()).toMatchObject({ status: 404, code: 'POST_NOT_FOUND' });
+    expect((await call('POST', `/api/comments/${c.id}/like`, alice)).json().code).toBe('COMMENT_NOT_FOUND');
+  });
 });

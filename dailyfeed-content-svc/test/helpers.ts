@@ -18,20 +18,14 @@ export function testConfig(memberUrl: string, overrides: Record<string, string> 
   });
 }
 
-/** The fake member-svc answers summaries for every member it issued a token to. */
+/** The fake member-svc resolves the tokens it issued (GET /internal/auth/resolve). */
 export async function startMembers() {
   const member = await startFakeMemberService();
-  const known = new Map<string, Summary>();
-  member.route('POST', '/internal/members/summaries', (_url, body) => ({
-    status: 200,
-    data: ((body as { ids: string[] }).ids ?? []).map((id) => known.get(id)).filter(Boolean),
-  }));
   let counter = 0;
   const newMember = () => {
     counter += 1;
     const id = String(700_000_000 + Math.floor(Math.random() * 1_000_000) * 10 + counter);
     const summary: Summary = { id, handle: `m${id}`, displayName: `Member ${id}`, avatarUrl: null, verified: false };
-    known.set(id, summary);
     return { id, token: member.tokenFor(summary), auth: { authorization: `Bearer ${member.tokenFor(summary)}` } };
   };
   return { member, newMember };

@@ -9,7 +9,7 @@ import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, type ServiceApp } from '../dailyfeed-shared/src/http/app-factory.ts';
 import { MemberAuthResolver } from '../dailyfeed-shared/src/clients/member-auth.ts';
 import { authPlugin } from '../dailyfeed-shared/src/clients/auth-plugin.ts';
-import { createJobRunner, withAdvisoryLock } from '../dailyfeed-shared/src/jobs/job-runner.ts';
+import { createJobRunner, withAdvisoryLock, type JobRunner } from '../dailyfeed-shared/src/jobs/job-runner.ts';
 import type { ImageConfig } from './config.ts';
 import { createPrisma } from './db/prisma.ts';
 import { ImagesRepository } from './db/images-repo.ts';
@@ -19,6 +19,7 @@ import { ImageService } from './images/image-service.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 import { unattachedCleanupJob } from './jobs/cleanup.ts';
+import { imageMetrics } from './images/metrics.ts';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -44,11 +45,17 @@ export async function buildApp(config: ImageConfig, options: BuildOptions = {}):
     bucket: config.S3_BUCKET,
     region: config.S3_REGION,
   });
-  const images = new ImageService(
-    new ImagesRepository(prisma),
-    storage,
-    new ImagePipeline({ maxPixels: config.IMAGE_MAX_PIXELS, concurrency: config.IMAGE_PIPELINE_CONCURRENCY }),
-  );
+  const metrics = imageMetrics(app.metrics, () => pipeline.load);
+  const pipeline = new ImagePipeline({
+    maxPixels: config.IMAGE_MAX_PIXELS,
+    concurrency: config.IMAGE_PIPELINE_CONCURRENCY,
+    onProcessed: (seconds) => metrics.pipelineSeconds.observe(seconds),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === '/api/images/upload' && request.method === 'POST') metrics.uploads.inc({ status: String(reply.statusCode) });
+  });
+  const images = new ImageService(new ImagesRepository(prisma), storage, pipeline);
+  const jobs = createJobRunner({ pool: lockPool, logger: app.log });
   const resolver = new MemberAuthResolver({ memberBaseUrl: config.MEMBER_SVC_URL, redis, logger: app.log });
   await app.register(authPlugin, { resolver });
   // Listen for revocations: until subscribed, answers are cached for at most 500 ms.
@@ -58,8 +65,8 @@ export async function buildApp(config: ImageConfig, options: BuildOptions = {}):
   registerInternalRoutes(app, images);
   app.decorate('images', images);
   app.decorate('storage', storage);
+  app.decorate('jobs', jobs);
 
-  const jobs = createJobRunner({ pool: lockPool, logger: app.log });
   app.health.addReadinessCheck('postgres', () => prisma.$queryRaw`SELECT 1`);
   app.health.addReadinessCheck('object-storage', () => storage.ping());
   app.addHook('onClose', async () => {
@@ -68,6 +75,7 @@ export async function buildApp(config: ImageConfig, options: BuildOptions = {}):
     redis.disconnect();
     await prisma.$disconnect();
     await lockPool.end();
+    storage.close();
   });
 
   // Two replicas starting together: one creates the bucket, the other finds it.
@@ -81,5 +89,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     images: ImageService;
     storage: ObjectStorage;
+    /** The job runner (the cleanup job is scheduled on it unless IMAGE_JOBS_ENABLED=false). */
+    jobs: JobRunner;
   }
 }

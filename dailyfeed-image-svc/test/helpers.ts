@@ -1,6 +1,8 @@
 /** Test support: the app as in production against real PostgreSQL, Redis and MinIO; fixtures made with sharp. */
 import sharp from 'sharp';
 import { crc32, deflateSync } from 'node:zlib';
+import pg from 'pg';
+import { Client } from 'minio';
 import { runId } from '../dailyfeed-shared/testing/servers.ts';
 import { startFakeMemberService, type FakeMemberService } from '../dailyfeed-shared/testing/fake-member-service.ts';
 import { buildApp } from '../src/app.ts';
@@ -21,17 +23,34 @@ export async function startTestApp(overrides: Record<string, string> = {}) {
   return { app, member, bucket, config };
 }
 
-export async function stopTestApp(ctx: { app: Awaited<ReturnType<typeof buildApp>>; member: FakeMemberService }) {
+/** A plain S3 client on the test store, for what the service never does (dropping buckets). */
+export function s3Client(): Client {
+  const url = new URL(process.env.S3_ENDPOINT!);
+  return new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: process.env.S3_ACCESS_KEY!, secretKey: process.env.S3_SECRET_KEY! });
+}
+
+/** Stops the app and leaves nothing behind: the objects, the test bucket, the rows of this file's members. */
+export async function stopTestApp(ctx: { app: Awaited<ReturnType<typeof buildApp>>; member: FakeMemberService; bucket: string }) {
   const keys = await ctx.app.storage.list('');
   await ctx.app.storage.remove(keys);
   await ctx.app.close();
   await ctx.member.close();
+  await s3Client().removeBucket(ctx.bucket).catch(() => undefined);
+  if (owners.size > 0) {
+    const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    await db.query('DELETE FROM image.images WHERE owner_id = ANY($1::bigint[])', [[...owners]]);
+    await db.end();
+    owners.clear();
+  }
 }
 
+const owners = new Set<string>();
 let memberCounter = 0;
 export function newMember(member: FakeMemberService) {
   memberCounter += 1;
   const id = String(900_000_000 + Math.floor(Math.random() * 1_000_000) * 10 + memberCounter);
+  owners.add(id);
   return { id, token: member.tokenFor({ id }) };
 }
 

@@ -5,7 +5,7 @@ import { fixtures, multipart, newMember, startTestApp, stopTestApp } from './hel
 
 const missing = await missingServers(['postgres', 'redis', 'minio']);
 
-describe.skipIf(missing)('internal image API and cleanup', () => {
+describe.skipIf(missing)('internal image API', () => {
   let ctx: Awaited<ReturnType<typeof startTestApp>>;
   let alice: ReturnType<typeof newMember>;
   let bob: ReturnType<typeof newMember>;
@@ -46,6 +46,18 @@ describe.skipIf(missing)('internal image API and cleanup', () => {
     expect(row.rows[0].attached_to).toBeNull();
   });
 
+  it('an image serves one target at a time: attaching it elsewhere is 409 IMAGE_IN_USE, the same target again is fine', async () => {
+    const image = await uploadAs(alice);
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [image], purpose: 'post', targetId: '100' })).statusCode).toBe(200);
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [image], purpose: 'post', targetId: '100' })).statusCode).toBe(200);
+    const otherPost = await internal('attach', { ownerId: alice.id, imageIds: [image], purpose: 'post', targetId: '101' });
+    expect(otherPost.statusCode).toBe(409);
+    expect(otherPost.json().code).toBe('IMAGE_IN_USE');
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [image], purpose: 'profile' })).statusCode).toBe(409);
+    await internal('detach', { ownerId: alice.id, imageIds: [image] });
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [image], purpose: 'profile' })).statusCode).toBe(200);
+  });
+
   it('bulk delete removes the owner\'s images and ignores others\'', async () => {
     const mine = await uploadAs(alice);
     const theirs = await uploadAs(bob);
@@ -55,19 +67,23 @@ describe.skipIf(missing)('internal image API and cleanup', () => {
     expect(await ctx.app.storage.list(`images/${theirs}/`)).toHaveLength(3);
   });
 
-  it('the cleanup removes images never attached within the TTL and keeps attached ones', async () => {
-    const stale = await uploadAs(alice);
-    const attached = await uploadAs(alice);
-    const fresh = await uploadAs(alice);
-    await internal('attach', { ownerId: alice.id, imageIds: [attached], purpose: 'profile' });
-    await db.query(`UPDATE image.images SET created_at = now() - interval '25 hours' WHERE id = ANY($1::bigint[])`, [[stale, attached]]);
-    const removed = await ctx.app.images.removeUnattached(new Date(Date.now() - 24 * 3_600_000), 1000);
-    expect(removed).toBeGreaterThanOrEqual(1);
-    expect(await ctx.app.storage.list(`images/${stale}/`)).toEqual([]);
-    expect(await ctx.app.storage.list(`images/${attached}/`)).toHaveLength(3);
-    expect(await ctx.app.storage.list(`images/${fresh}/`)).toHaveLength(3);
-    const detached = await internal('detach', { ownerId: alice.id, imageIds: [attached] });
+  it('detach frees the owner\'s images only; attach and detach are idempotent', async () => {
+    const mine = await uploadAs(alice);
+    const theirs = await uploadAs(bob);
+    await internal('attach', { ownerId: bob.id, imageIds: [theirs], purpose: 'post', targetId: '9' });
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [mine], purpose: 'profile' })).json().data).toEqual({ attached: 1 });
+    expect((await internal('attach', { ownerId: alice.id, imageIds: [mine], purpose: 'profile' })).json().data).toEqual({ attached: 1 });
+    const row = async (id: string) => (await db.query('SELECT purpose, attached_to, attached_at FROM image.images WHERE id = $1', [id])).rows[0];
+    expect((await row(mine)).purpose).toBe('profile');
+    expect((await row(mine)).attached_at).not.toBeNull();
+    // alice cannot detach bob's image: nothing changes
+    const detached = await internal('detach', { ownerId: alice.id, imageIds: [mine, theirs] });
     expect(detached.json().data).toEqual({ count: 1 });
-    expect((await db.query('SELECT attached_at FROM image.images WHERE id = $1', [attached])).rows[0].attached_at).toBeNull();
+    expect((await row(mine)).attached_at).toBeNull();
+    expect((await row(theirs)).attached_to).toBe('9');
+    expect((await internal('detach', { ownerId: alice.id, imageIds: [mine] })).statusCode).toBe(200);
+    const bad = await internal('detach', { ownerId: 'abc', imageIds: [mine] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('VALIDATION_FAILED');
   });
 });

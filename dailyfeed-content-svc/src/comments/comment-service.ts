@@ -35,6 +35,9 @@ export class CommentService {
 
   async reply(caller: Summary, postId: string, parentId: string, content: string): Promise<Comment> {
     const row = await inTransaction(this.pool, async (tx) => {
+      // Post row first, then the comment (as in delete): one post's tree changes one at a time,
+      // so a subtree delete never misses a reply committed while it ran.
+      await posts.addToCommentCountOrThrow(tx, postId, 1);
       const parent = await comments.lockCommentOrThrow(tx, parentId);
       if (parent.post_id !== postId) {
         throw new AppError(400, ErrorCode.PARENT_COMMENT_POST_MISMATCH, `comment ${parentId} belongs to another post`);
@@ -42,7 +45,6 @@ export class CommentService {
       if (parent.depth >= MAX_DEPTH) {
         throw new AppError(422, ErrorCode.COMMENT_DEPTH_LIMIT_EXCEEDED, `replies go at most ${MAX_DEPTH} levels deep`);
       }
-      await posts.addToCommentCountOrThrow(tx, postId, 1);
       await comments.addToReplyCount(tx, parentId, 1);
       const created = await comments.insertComment(tx, { postId, parentId, depth: parent.depth + 1, authorId: caller.id, content });
       await this.events.store(tx, [this.events.event('COMMENT_CREATE', caller.id, { postId, commentId: created.id })]);
@@ -67,6 +69,8 @@ export class CommentService {
   /** Returns the ids deleted (the comment and its replies). */
   async delete(caller: Summary, commentId: string): Promise<string[]> {
     const deleted = await inTransaction(this.pool, async (tx) => {
+      // Lock the post row before the comment (the order reply uses), then read the comment again.
+      await posts.lockPostRowOrThrow(tx, (await comments.getCommentOrThrow(tx, commentId)).post_id);
       const current = await comments.lockCommentOrThrow(tx, commentId);
       if (current.author_id !== caller.id) throw new AppError(403, ErrorCode.COMMENT_DELETE_FORBIDDEN, 'only the author may delete this comment');
       const ids = await comments.softDeleteSubtree(tx, commentId);
@@ -85,11 +89,10 @@ export class CommentService {
   async like(caller: Summary, commentId: string): Promise<{ commentId: string; likeCount: number; liked: true }> {
     const likeCount = await inTransaction(this.pool, async (tx) => {
       const current = await comments.getCommentOrThrow(tx, commentId);
-      if (!(await comments.insertCommentLike(tx, commentId, caller.id))) {
-        throw new AppError(409, ErrorCode.COMMENT_LIKE_ALREADY_EXISTS, 'you already like this comment');
-      }
+      const count = await comments.insertCommentLike(tx, commentId, caller.id);
+      if (count === null) throw new AppError(409, ErrorCode.COMMENT_LIKE_ALREADY_EXISTS, 'you already like this comment');
       await this.events.store(tx, [this.events.event('LIKE_COMMENT', caller.id, { postId: current.post_id, commentId })]);
-      return (await comments.getCommentOrThrow(tx, commentId)).like_count;
+      return count;
     });
     this.afterCommit();
     return { commentId, likeCount, liked: true };

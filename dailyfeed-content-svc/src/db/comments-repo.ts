@@ -77,18 +77,29 @@ export async function softDeleteSubtree(tx: Tx, commentId: string): Promise<stri
   return result.rows.map((row) => row.id);
 }
 
-export async function insertCommentLike(tx: Tx, commentId: string, memberId: string): Promise<boolean> {
+/** The new like count when this call created the like, null when it existed (see insertPostLike). */
+export async function insertCommentLike(tx: Tx, commentId: string, memberId: string): Promise<number | null> {
   const inserted = await tx.query('INSERT INTO comment_likes (comment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [commentId, memberId]);
-  if (inserted.rowCount === 0) return false;
-  await tx.query('UPDATE comments SET like_count = like_count + 1 WHERE id = $1', [commentId]);
-  return true;
+  if (inserted.rowCount === 0) return null;
+  return moveLikeCountOrThrow(tx, commentId, 1);
 }
 
 export async function deleteCommentLike(tx: Tx, commentId: string, memberId: string): Promise<boolean> {
   const deleted = await tx.query('DELETE FROM comment_likes WHERE comment_id = $1 AND member_id = $2', [commentId, memberId]);
   if (deleted.rowCount === 0) return false;
-  await tx.query('UPDATE comments SET like_count = like_count - 1 WHERE id = $1', [commentId]);
+  await moveLikeCountOrThrow(tx, commentId, -1);
   return true;
+}
+
+/** Re-checks the comment after waiting for its row lock: a like racing a subtree delete is a 404. */
+async function moveLikeCountOrThrow(tx: Tx, commentId: string, delta: number): Promise<number> {
+  const result = await tx.query<{ like_count: number }>(
+    'UPDATE comments SET like_count = like_count + $2 WHERE id = $1 AND deleted_at IS NULL RETURNING like_count',
+    [commentId, delta],
+  );
+  const row = result.rows[0];
+  if (!row) throw notFound(commentId);
+  return row.like_count;
 }
 
 export async function isCommentLikedBy(db: pg.Pool | Tx, commentId: string, memberId: string): Promise<boolean> {

@@ -53,19 +53,39 @@ export async function addToCommentCountOrThrow(tx: Tx, postId: string, delta: nu
   if (result.rowCount === 0) throw notFound(postId);
 }
 
-/** true when this call created the like; the count moves only then, so duplicates are harmless. */
-export async function insertPostLike(tx: Tx, postId: string, memberId: string): Promise<boolean> {
-  const inserted = await tx.query('INSERT INTO post_likes (post_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [postId, memberId]);
-  if (inserted.rowCount === 0) return false;
-  await tx.query('UPDATE posts SET like_count = like_count + 1 WHERE id = $1', [postId]);
-  return true;
+/** Locks the post row only (no columns): serializes every change to one post's comment tree. */
+export async function lockPostRowOrThrow(tx: Tx, postId: string): Promise<void> {
+  const result = await tx.query('SELECT 1 FROM posts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [postId]);
+  if (result.rowCount === 0) throw notFound(postId);
 }
 
+/**
+ * The new like count when this call created the like, null when the member already liked it.
+ * The count moves only with an inserted row, so duplicates are harmless; the increment
+ * re-checks the post after waiting for its row lock, so a like racing a delete is a 404.
+ */
+export async function insertPostLike(tx: Tx, postId: string, memberId: string): Promise<number | null> {
+  const inserted = await tx.query('INSERT INTO post_likes (post_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [postId, memberId]);
+  if (inserted.rowCount === 0) return null;
+  return moveLikeCountOrThrow(tx, postId, 1);
+}
+
+/** false when the member did not like the post. */
 export async function deletePostLike(tx: Tx, postId: string, memberId: string): Promise<boolean> {
   const deleted = await tx.query('DELETE FROM post_likes WHERE post_id = $1 AND member_id = $2', [postId, memberId]);
   if (deleted.rowCount === 0) return false;
-  await tx.query('UPDATE posts SET like_count = like_count - 1 WHERE id = $1', [postId]);
+  await moveLikeCountOrThrow(tx, postId, -1);
   return true;
+}
+
+async function moveLikeCountOrThrow(tx: Tx, postId: string, delta: number): Promise<number> {
+  const result = await tx.query<{ like_count: number }>(
+    'UPDATE posts SET like_count = like_count + $2 WHERE id = $1 AND deleted_at IS NULL RETURNING like_count',
+    [postId, delta],
+  );
+  const row = result.rows[0];
+  if (!row) throw notFound(postId);
+  return row.like_count;
 }
 
 export async function isPostLikedBy(db: pg.Pool | Tx, postId: string, memberId: string): Promise<boolean> {

@@ -1,4 +1,8 @@
-/** Post use cases: every write and its events commit together, then the relay is nudged. */
+/**
+ * Post use cases: every write and its events commit together, then the relay is nudged.
+ * The author of every answer is the caller (only the author may edit), whose Summary the
+ * authentication resolved: no member-svc call per write.
+ */
 import type pg from 'pg';
 import { AppError } from '../../dailyfeed-shared/src/http/errors.ts';
 import { ErrorCode } from '../../dailyfeed-shared/src/contracts/error-codes.ts';
@@ -6,7 +10,6 @@ import type { Post, Summary } from '../../dailyfeed-shared/src/contracts/api.ts'
 import { inTransaction } from '../db/pool.ts';
 import * as posts from '../db/posts-repo.ts';
 import type { ContentEvents } from '../events/content-events.ts';
-import type { AuthorDirectory } from '../members/author-directory.ts';
 import type { ImageAttachments } from './image-attachments.ts';
 import { toPost } from './post-mapper.ts';
 
@@ -20,7 +23,6 @@ export class PostService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly events: ContentEvents,
-    private readonly authors: AuthorDirectory,
     private readonly images: ImageAttachments,
     private readonly afterCommit: () => void,
   ) {}
@@ -35,7 +37,6 @@ export class PostService {
       return created;
     });
     this.afterCommit();
-    this.authors.remember(caller);
     return toPost(row, caller, false);
   }
 
@@ -75,14 +76,14 @@ export class PostService {
 
   async like(caller: Summary, postId: string): Promise<{ postId: string; likeCount: number; liked: true }> {
     const likeCount = await inTransaction(this.pool, async (tx) => {
-      // No post lock: the insert is exact on its own (primary key), and the counter update
-      // takes the row lock only for the instant of the increment.
+      // No post lock up front: the insert is exact on its own (primary key), and the counter
+      // update takes the row lock only for the rest of this short transaction. The event is
+      // stored after that lock, so one post's events enter the outbox in commit order.
       await posts.getPostOrThrow(tx, postId);
-      if (!(await posts.insertPostLike(tx, postId, caller.id))) {
-        throw new AppError(409, ErrorCode.POST_LIKE_ALREADY_EXISTS, 'you already like this post');
-      }
+      const count = await posts.insertPostLike(tx, postId, caller.id);
+      if (count === null) throw new AppError(409, ErrorCode.POST_LIKE_ALREADY_EXISTS, 'you already like this post');
       await this.events.store(tx, [this.events.event('LIKE_POST', caller.id, { postId })]);
-      return (await posts.getPostOrThrow(tx, postId)).like_count;
+      return count;
     });
     this.afterCommit();
     return { postId, likeCount, liked: true };

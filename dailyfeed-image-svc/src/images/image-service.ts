@@ -4,6 +4,7 @@ import { AppError } from '../../dailyfeed-shared/src/http/errors.ts';
 import { ErrorCode } from '../../dailyfeed-shared/src/contracts/error-codes.ts';
 import { ImagesRepository, variantsOf, type ImageRow, type StoredVariant } from '../db/images-repo.ts';
 import { ObjectStorage } from './object-storage.ts';
+import { ImageErrorCode, ObjectMissingError } from './errors.ts';
 import { ImagePipeline, VARIANT_CONTENT_TYPE, VARIANT_NAMES, type VariantName } from './pipeline.ts';
 
 export interface ViewableVariant {
@@ -23,7 +24,7 @@ export class ImageService {
   ) {}
 
   async upload(ownerId: string, purpose: string, file: Buffer): Promise<ImageRow> {
-    if (file.length === 0) throw new AppError(400, 'IMAGE_FILE_EMPTY', 'the uploaded file is empty');
+    if (file.length === 0) throw new AppError(400, ImageErrorCode.IMAGE_FILE_EMPTY, 'the uploaded file is empty');
     const processed = await this.pipeline.process(file);
     const id = await this.images.nextId();
     const variants: Record<string, StoredVariant> = {};
@@ -57,7 +58,17 @@ export class ImageService {
     const row = await this.images.getImageOrThrow(parseId(imageId));
     const stored = variantsOf(row)[variant];
     if (!stored) throw new AppError(404, ErrorCode.IMAGE_NOT_FOUND, `image ${imageId} has no ${variant} variant`);
-    return { etag: `"${stored.etag}"`, contentType: VARIANT_CONTENT_TYPE, bytes: stored.bytes, open: () => this.storage.get(stored.key) };
+    return {
+      etag: `"${stored.etag}"`,
+      contentType: VARIANT_CONTENT_TYPE,
+      bytes: stored.bytes,
+      open: () =>
+        this.storage.get(stored.key).catch((error: unknown) => {
+          // A row whose object is gone (a delete interrupted between storage and database) reads as unknown.
+          if (error instanceof ObjectMissingError) throw new AppError(404, ErrorCode.IMAGE_NOT_FOUND, `image ${imageId} not found`, { cause: error });
+          throw error;
+        }),
+    };
   }
 
   async deleteOwned(callerId: string, imageId: string): Promise<void> {
@@ -66,7 +77,7 @@ export class ImageService {
     await this.remove([row]);
   }
 
-  /** All-or-nothing: every id must be a live image of the owner. */
+  /** All-or-nothing: every id must be a live image of the owner, free or already attached to this same target. */
   async attach(ownerId: string, imageIds: string[], purpose: string, targetId: string | null): Promise<number> {
     const ids = [...new Set(imageIds)].map(parseId);
     const rows = await this.images.findLive(ids);
@@ -77,6 +88,12 @@ export class ImageService {
     }
     const foreign = rows.filter((row) => row.ownerId.toString() !== ownerId);
     if (foreign.length > 0) throw new AppError(403, ErrorCode.IMAGE_FORBIDDEN, `image ${foreign.map((row) => row.id).join(', ')} belongs to another member`);
+    // An image is in use by one thing at a time: were it shared, detaching it from one post (or
+    // member-svc deleting a replaced avatar) would remove it from under the other.
+    const elsewhere = rows.filter((row) => row.attachedAt !== null && (row.attachedTo !== targetId || row.purpose !== purpose));
+    if (elsewhere.length > 0) {
+      throw new AppError(409, ImageErrorCode.IMAGE_IN_USE, `image ${elsewhere.map((row) => row.id).join(', ')} is already in use elsewhere`);
+    }
     return (await this.images.attach(ids, purpose, targetId)).count;
   }
 

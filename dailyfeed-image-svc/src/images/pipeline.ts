@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { AppError } from '../../dailyfeed-shared/src/http/errors.ts';
 import { ErrorCode } from '../../dailyfeed-shared/src/contracts/error-codes.ts';
+import { ImageErrorCode } from './errors.ts';
 import { detectImageFormat, type ImageFormat } from './detect.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -41,11 +42,23 @@ const SHARP_FORMAT: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', we
 sharp.concurrency(1);
 sharp.cache(false);
 
+const LARGEST = Math.max(...Object.values(VARIANTS).map((variant) => variant.size));
+const COVER_SIZE = Math.max(...Object.values(VARIANTS).filter((variant) => variant.fit === 'cover').map((variant) => variant.size));
+
+/** Scale of the decoded intermediate: large enough for every variant, never above 1. */
+export function intermediateScale(width: number, height: number): number {
+  return Math.min(1, Math.max(LARGEST / Math.max(width, height), COVER_SIZE / Math.min(width, height)));
+}
+
 export class ImagePipeline {
   private readonly semaphore: Semaphore;
 
-  constructor(private readonly options: { maxPixels: number; concurrency: number }) {
+  constructor(private readonly options: { maxPixels: number; concurrency: number; onProcessed?: (seconds: number) => void }) {
     this.semaphore = new Semaphore(options.concurrency);
+  }
+
+  get load(): { active: number; waiting: number } {
+    return this.semaphore.stats;
   }
 
   async process(input: Buffer): Promise<ProcessedImage> {
@@ -70,24 +83,39 @@ export class ImagePipeline {
     }
     const swapped = (metadata.orientation ?? 1) >= 5;
 
+    const orientedWidth = swapped ? height : width;
+    const orientedHeight = swapped ? width : height;
+
     return this.semaphore.run(async () => {
+      const started = performance.now();
       try {
-        const oriented = sharp(input, sharpOptions).rotate();
+        // Decode once, oriented, into an intermediate no bigger than the largest variant needs
+        // (and never so thin that the square thumbnail would have to enlarge it): every variant
+        // is resized from those pixels instead of decoding the upload three times (about a third
+        // less CPU on a 12 MP photo; see README).
+        const scale = intermediateScale(orientedWidth, orientedHeight);
+        const { data, info } = await sharp(input, sharpOptions)
+          .rotate()
+          .resize({ width: Math.max(1, Math.round(orientedWidth * scale)), height: Math.max(1, Math.round(orientedHeight * scale)), fit: 'fill' })
+          .toColourspace('srgb')
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true });
+        const pixels = { raw: { width: info.width, height: info.height, channels: info.channels } };
         const entries = await Promise.all(
           VARIANT_NAMES.map(async (name) => {
             const { size, fit } = VARIANTS[name];
-            const { data, info } = await oriented
-              .clone()
+            const encoded = await sharp(data, pixels)
               .resize({ width: size, height: size, fit, position: 'centre', withoutEnlargement: fit === 'inside' })
               .webp({ quality: 80, effort: 2 })
               .toBuffer({ resolveWithObject: true });
-            return [name, { data, width: info.width, height: info.height }] as const;
+            return [name, { data: encoded.data, width: encoded.info.width, height: encoded.info.height }] as const;
           }),
         );
+        this.options.onProcessed?.((performance.now() - started) / 1000);
         return {
           format,
-          width: swapped ? height : width,
-          height: swapped ? width : height,
+          width: orientedWidth,
+          height: orientedHeight,
           variants: Object.fromEntries(entries) as Record<VariantName, EncodedVariant>,
         };
       } catch (error) {
@@ -104,6 +132,6 @@ export class ImagePipeline {
     if (/unsupported image format/i.test(message)) {
       return new AppError(415, ErrorCode.UNSUPPORTED_IMAGE_TYPE, 'the file is not a supported image');
     }
-    return new AppError(422, 'IMAGE_DECODE_FAILED', 'the image is damaged or truncated and cannot be decoded', { cause: error });
+    return new AppError(422, ImageErrorCode.IMAGE_DECODE_FAILED, 'the image is damaged or truncated and cannot be decoded', { cause: error });
   }
 }

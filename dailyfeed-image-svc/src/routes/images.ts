@@ -1,5 +1,6 @@
 /** Public image routes of api.md §5 (HTTP only: parsing, status codes, headers). */
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { ServiceApp } from '../../dailyfeed-shared/src/http/app-factory.ts';
 import { AppError } from '../../dailyfeed-shared/src/http/errors.ts';
 import { ErrorCode } from '../../dailyfeed-shared/src/contracts/error-codes.ts';
@@ -8,9 +9,61 @@ import { ErrorEnvelope, noContentResponses, responses, success } from '../../dai
 import { getCallerOrThrow } from '../../dailyfeed-shared/src/clients/auth-plugin.ts';
 import type { ImageService } from '../images/image-service.ts';
 import { toUploadedImage } from '../images/image-mapper.ts';
+import { ImageErrorCode } from '../images/errors.ts';
 
 const PURPOSES = new Set(['post', 'profile']);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** RFC 9110 If-None-Match: `*`, or a list of entity tags compared weakly (W/ prefix ignored). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const strip = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => strip(tag) === strip(etag));
+}
+
+/**
+ * Reads the multipart body: the file of field `image` (at most maxBytes, counted by busboy while
+ * the bytes arrive, so a bigger body is cut off at the limit and never held whole) and `purpose`.
+ * Every way the body can be wrong is a 4xx in the envelope.
+ */
+async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ file: Buffer; purpose: string }> {
+  if (!request.isMultipart()) {
+    throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the image as multipart/form-data in the field `image`');
+  }
+  let purpose = 'post';
+  let file: Buffer | undefined;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 64, parts: 5 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'image') {
+          part.file.resume();
+          throw new AppError(400, ImageErrorCode.IMAGE_FILE_REQUIRED, `unexpected file field \`${part.fieldname}\`: the image goes in \`image\``);
+        }
+        file = await part.toBuffer();
+      } else if (part.fieldname === 'purpose') {
+        purpose = String(part.value);
+      }
+    }
+  } catch (error) {
+    throw multipartError(error, maxBytes);
+  }
+  if (!PURPOSES.has(purpose)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'purpose must be `post` or `profile`');
+  if (!file) throw new AppError(400, ImageErrorCode.IMAGE_FILE_REQUIRED, 'the multipart field `image` is missing');
+  return { file, purpose };
+}
+
+function multipartError(error: unknown, maxBytes: number): unknown {
+  if (error instanceof AppError) return error;
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new AppError(413, ErrorCode.IMAGE_TOO_LARGE, `the image is larger than ${maxBytes} bytes`);
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return new AppError(400, ErrorCode.VALIDATION_FAILED, 'send one file in the field `image` and at most the field `purpose`', { cause: error });
+  }
+  if (statusCode && statusCode >= 400 && statusCode < 500) return error;
+  // busboy's own errors (no boundary, unexpected end of form, malformed part headers) carry no status.
+  return new AppError(400, ImageErrorCode.MALFORMED_MULTIPART, `malformed multipart body: ${message ?? 'unreadable'}`, { cause: error });
+}
 
 export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBytes: number): void {
   app.post(
@@ -27,31 +80,7 @@ export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBy
     },
     async (request, reply) => {
       const caller = getCallerOrThrow(request);
-      if (!request.isMultipart()) {
-        throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the image as multipart/form-data in the field `image`');
-      }
-      let purpose = 'post';
-      let file: Buffer | undefined;
-      try {
-        for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 64, parts: 5 } })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'image') {
-            part.file.resume();
-            throw new AppError(400, 'IMAGE_FILE_REQUIRED', `unexpected file field \`${part.fieldname}\`: the image goes in \`image\``);
-          }
-          file = await part.toBuffer();
-        } else if (part.fieldname === 'purpose') {
-          purpose = String(part.value);
-        }
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new AppError(413, ErrorCode.IMAGE_TOO_LARGE, `the image is larger than ${maxBytes} bytes`);
-        }
-        throw error;
-      }
-      if (!PURPOSES.has(purpose)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'purpose must be `post` or `profile`');
-      if (!file) throw new AppError(400, 'IMAGE_FILE_REQUIRED', 'the multipart field `image` is missing');
+      const { file, purpose } = await readUpload(request, maxBytes);
       const row = await images.upload(caller.member.id, purpose, file);
       reply.code(201);
       return success(201, toUploadedImage(row));
@@ -76,10 +105,13 @@ export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBy
     },
     async (request, reply) => {
       const variant = await images.variantOrThrow(request.params.imageId, request.query.variant ?? 'medium');
-      void reply.header('etag', variant.etag).header('cache-control', IMMUTABLE);
-      if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send(null);
-      void reply.header('content-type', variant.contentType).header('content-length', variant.bytes);
-      return reply.send(await variant.open());
+      if (matchesIfNoneMatch(request.headers['if-none-match'], variant.etag)) {
+        return reply.code(304).header('etag', variant.etag).header('cache-control', IMMUTABLE).send(null);
+      }
+      // Opened before any caching header is set: a 404 or 503 from storage must not be cached.
+      const body = await variant.open();
+      void reply.headers({ etag: variant.etag, 'cache-control': IMMUTABLE, 'content-type': variant.contentType, 'content-length': variant.bytes });
+      return reply.send(body);
     },
   );
 

@@ -23,7 +23,11 @@ export const ImageIdsRequest = Type.Object({
 });
 export type ImageIdsRequest = Static<typeof ImageIdsRequest>;
 
-/** attach: every id attached (404 IMAGE_NOT_FOUND / 403 IMAGE_FORBIDDEN otherwise, nothing attached). */
+/**
+ * attach: every id attached, or none: 404 IMAGE_NOT_FOUND (unknown or deleted id), 403 IMAGE_FORBIDDEN
+ * (another member's), 409 IMAGE_IN_USE (already attached to another target or purpose; attaching
+ * again to the same target is idempotent). An image serves one post or one avatar at a time.
+ */
 export const AttachImagesResult = Type.Object({ attached: Type.Integer() });
 /** detach / delete: how many of the caller's images changed; others' ids are ignored. */
 export const ImageCountResult = Type.Object({ count: Type.Integer() });

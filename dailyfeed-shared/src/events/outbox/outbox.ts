@@ -5,16 +5,21 @@
  * Each owning service keeps the table in its own schema (DDL in README.md).
  */
 import type { Pool, PoolClient } from 'pg';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { advisoryLockKey } from '../../jobs/job-runner.ts';
 import { currentRequestContext } from '../../http/request-context.ts';
 import { recordKeyOf, type ActivityEvent } from '../event-types.ts';
 import type { EventPublisher } from '../kafka-publisher.ts';
 
-/** Anything with pg's `query`: a pool client inside a transaction. */
+/** pg's client (or pool) inside a transaction: `query(sql, values)`. */
 export interface SqlExecutor {
   query(sql: string, values?: unknown[]): Promise<unknown>;
 }
+/** A Prisma interactive-transaction client (`prisma.$transaction(async (tx) => ...)`). */
+export interface PrismaRawExecutor {
+  $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown>;
+}
+export type OutboxSqlExecutor = SqlExecutor | PrismaRawExecutor;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const tableOf = (schema: string) => {
@@ -22,17 +27,23 @@ const tableOf = (schema: string) => {
   return `"${schema}".outbox_events`;
 };
 
-/** Inserts events in the caller's transaction, in order. */
-export async function enqueueEvents(tx: SqlExecutor, schema: string, events: ActivityEvent[]): Promise<void> {
+/**
+ * Inserts events in the caller's transaction, in order (ascending ids: the relay's order
+ * per entity). Call it after the write has locked the entity's row, so two transactions on
+ * one entity insert their events in commit order.
+ */
+export async function enqueueEvents(tx: OutboxSqlExecutor, schema: string, events: readonly ActivityEvent[]): Promise<void> {
   if (events.length === 0) return;
   const traceparent = currentRequestContext()?.traceparent ?? null;
   const values: unknown[] = [];
   const rows = events.map((event, index) => {
     values.push(event.eventId, recordKeyOf(event), event.type, JSON.stringify(event), traceparent);
     const base = index * 5;
-    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb, $${base + 5})`;
   });
-  await tx.query(`INSERT INTO ${tableOf(schema)} (event_id, record_key, event_type, payload, traceparent) VALUES ${rows.join(', ')}`, values);
+  const sql = `INSERT INTO ${tableOf(schema)} (event_id, record_key, event_type, payload, traceparent) VALUES ${rows.join(', ')}`;
+  if ('query' in tx && typeof tx.query === 'function') await tx.query(sql, values);
+  else await (tx as PrismaRawExecutor).$executeRawUnsafe(sql, ...values);
 }
 
 interface RelayLogger {
@@ -55,6 +66,8 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
 }
 
+const RETRY_WHEN_LOCKED_MS = 100;
+
 interface ClaimedRow {
   id: string;
   payload: ActivityEvent;
@@ -74,10 +87,14 @@ export class OutboxRelay {
   readonly #table: string;
   readonly #lockKey: string;
   #timer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
   #lastPrune = 0;
+  #failedSinceSuccess = false;
+  #published: Counter | undefined;
+  #failures: Counter | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = { batchSize: 500, pollIntervalMs: 1_000, retentionMs: 3_600_000, maxBackoffMs: 30_000, ...options };
@@ -93,7 +110,7 @@ export class OutboxRelay {
     this.nudge();
   }
 
-  /** Publish now (right after a commit); coalesces with a run in progress. */
+  /** Publish now (right after a commit); a nudge during a run coalesces into one more run. */
   nudge(): void {
     if (this.#stopped) return;
     if (this.#running) {
@@ -118,35 +135,54 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
     while (this.#running) await this.#running.catch(() => undefined);
   }
 
   async #drain(): Promise<void> {
     try {
       for (;;) {
-        const published = await this.#relayBatch();
-        if (published < this.#options.batchSize) break;
+        const { published, more, lockedElsewhere } = await this.#relayBatch();
+        if (lockedElsewhere) this.#retrySoon();
+        if (!more && published < this.#options.batchSize) break;
       }
-      if (Date.now() - this.#lastPrune > 60_000) await this.#prune();
+      if (Date.now() - this.#lastPrune > 60_000) await this.prune();
     } catch (error) {
       this.#options.logger.error({ err: error, schema: this.#options.schema }, 'outbox relay run failed');
     }
   }
 
-  /** One batch under the lock; returns how many rows were published (0 when locked elsewhere). */
-  async #relayBatch(): Promise<number> {
+  /**
+   * Another replica holds the lock: it may have claimed its batch before this replica's rows
+   * were committed, so look again shortly instead of waiting for the poll.
+   */
+  #retrySoon(): void {
+    if (this.#retryTimer || this.#stopped) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.nudge();
+    }, RETRY_WHEN_LOCKED_MS);
+    this.#retryTimer.unref();
+  }
+
+  /**
+   * One batch under the lock: how many rows were published (0 when locked elsewhere or on
+   * failure), and whether rows in backoff were just made due (the broker is back).
+   */
+  async #relayBatch(): Promise<{ published: number; more: boolean; lockedElsewhere?: boolean }> {
+    const none = { published: 0, more: false };
     const client = await this.#options.pool.connect();
     try {
       await client.query('BEGIN');
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [this.#lockKey]);
       if (!locked.rows[0]?.locked) {
         await client.query('COMMIT');
-        return 0;
+        return { ...none, lockedElsewhere: true };
       }
       const rows = await this.#claim(client);
       if (rows.length === 0) {
         await client.query('COMMIT');
-        return 0;
+        return none;
       }
       const ids = rows.map((row) => row.id);
       try {
@@ -163,12 +199,25 @@ export class OutboxRelay {
           [ids, backoffMs, String((error as Error).message).slice(0, 500)],
         );
         await client.query('COMMIT');
+        this.#failedSinceSuccess = true;
+        this.#failures?.inc(rows.length);
         this.#options.logger.warn({ err: error, rows: rows.length, attempts, backoffMs }, 'outbox publish failed; will retry');
-        return 0;
+        return none;
       }
       await client.query(`UPDATE ${this.#table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+      // A retried row went out, or this relay failed since its last success: the broker is
+      // back, so nothing waits out the rest of its backoff.
+      let more = false;
+      if (this.#failedSinceSuccess || rows.some((row) => row.attempts > 0)) {
+        const due = await client.query(
+          `UPDATE ${this.#table} SET next_attempt_at = now() WHERE published_at IS NULL AND next_attempt_at > now()`,
+        );
+        more = (due.rowCount ?? 0) > 0;
+      }
       await client.query('COMMIT');
-      return rows.length;
+      this.#failedSinceSuccess = false;
+      this.#published?.inc(rows.length);
+      return { published: rows.length, more };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -177,17 +226,22 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Due rows in id order, minus those behind an earlier row of their key in backoff. The
+   * millisecond of slack: the column keeps milliseconds, so a row stamped now() may be
+   * rounded up past the next statement's now().
+   */
   #claim(client: PoolClient): Promise<ClaimedRow[]> {
     return client
       .query<ClaimedRow>(
         `SELECT o.id::text AS id, o.payload, o.traceparent, o.attempts
            FROM ${this.#table} o
           WHERE o.published_at IS NULL
-            AND o.next_attempt_at <= now()
+            AND o.next_attempt_at <= now() + interval '1 millisecond'
             AND NOT EXISTS (
                   SELECT 1 FROM ${this.#table} e
                    WHERE e.record_key = o.record_key AND e.published_at IS NULL
-                     AND e.id < o.id AND e.next_attempt_at > now())
+                     AND e.id < o.id AND e.next_attempt_at > now() + interval '1 millisecond')
           ORDER BY o.id
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
@@ -196,38 +250,51 @@ export class OutboxRelay {
       .then((result) => result.rows);
   }
 
-  async #prune(): Promise<void> {
+  /** Deletes published rows older than the retention (the relay runs it once a minute); returns how many. */
+  async prune(): Promise<number> {
     this.#lastPrune = Date.now();
-    await this.#options.pool.query(
+    const result = await this.#options.pool.query(
       `DELETE FROM ${this.#table} WHERE published_at IS NOT NULL AND published_at < now() - ($1::int * interval '1 millisecond')`,
       [this.#options.retentionMs],
     );
+    return result.rowCount ?? 0;
   }
 
   #registerMetrics(registry: Registry): void {
     const pool = this.#options.pool;
     const table = this.#table;
     let last = { backlog: 0, age: 0 };
-    const refresh = async () => {
-      const result = await pool.query<{ backlog: string; age: number | null }>(
-        `SELECT count(*)::text AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM ${table} WHERE published_at IS NULL`,
-      );
-      last = { backlog: Number(result.rows[0]?.backlog ?? 0), age: result.rows[0]?.age ?? 0 };
-    };
+    // One query per scrape for both gauges (prom-client collects them concurrently).
+    let inflight: Promise<void> | null = null;
+    const refresh = () =>
+      (inflight ??= pool
+        .query<{ backlog: string; age: number | null }>(
+          `SELECT count(*)::text AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM ${table} WHERE published_at IS NULL`,
+        )
+        .then((result) => {
+          last = { backlog: Number(result.rows[0]?.backlog ?? 0), age: result.rows[0]?.age ?? 0 };
+        })
+        .catch(() => undefined) // a scrape during a database outage shows the last values
+        .finally(() => {
+          inflight = null;
+        }));
+    this.#published = new Counter({ name: 'outbox_published_total', help: 'Outbox events published', registers: [registry] });
+    this.#failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox event publish attempts that failed', registers: [registry] });
     new Gauge({
       name: 'outbox_backlog',
       help: 'Outbox events not yet published',
       registers: [registry],
       async collect() {
-        await refresh().catch(() => undefined);
+        await refresh();
         this.set(last.backlog);
       },
     });
     new Gauge({
       name: 'outbox_oldest_unpublished_age_seconds',
-      help: 'Age of the oldest unpublished outbox event',
+      help: 'Age in seconds of the oldest unpublished outbox event (0 when none)',
       registers: [registry],
-      collect() {
+      async collect() {
+        await refresh();
         this.set(last.age);
       },
     });
