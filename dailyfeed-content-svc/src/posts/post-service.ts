@@ -29,35 +29,42 @@ export class PostService {
 
   async create(caller: Summary, input: PostInput): Promise<Post> {
     const imageIds = [...new Set(input.imageIds ?? [])];
-    const row = await inTransaction(this.pool, async (tx) => {
-      const created = await posts.insertPost(tx, { authorId: caller.id, title: input.title ?? null, content: input.content, imageIds });
-      // Inside the transaction: an image check that fails leaves no post behind.
-      await this.images.attach(caller.id, imageIds, created.id);
-      await this.events.store(tx, [this.events.event('POST_CREATE', caller.id, { postId: created.id })]);
-      return created;
-    });
+    const row = await this.images.withAttachments(caller.id, (attach) =>
+      inTransaction(this.pool, async (tx) => {
+        const created = await posts.insertPost(tx, { authorId: caller.id, title: input.title ?? null, content: input.content, imageIds });
+        // Inside the transaction: an image check that fails leaves no post behind (and a
+        // transaction that fails after it detaches the images again: withAttachments).
+        await attach(imageIds, created.id);
+        await this.events.store(tx, [this.events.event('POST_CREATE', caller.id, { postId: created.id })]);
+        return created;
+      }),
+    );
     this.afterCommit();
     return toPost(row, caller, false);
   }
 
   async update(caller: Summary, postId: string, input: Partial<PostInput>): Promise<Post> {
     let removedImages: string[] = [];
-    const row = await inTransaction(this.pool, async (tx) => {
-      const current = await posts.lockPostOrThrow(tx, postId);
-      if (current.author_id !== caller.id) throw new AppError(403, ErrorCode.POST_UPDATE_FORBIDDEN, 'only the author may edit this post');
-      const imageIds = input.imageIds === undefined ? current.image_ids : [...new Set(input.imageIds)];
-      const added = imageIds.filter((id) => !current.image_ids.includes(id));
-      removedImages = current.image_ids.filter((id) => !imageIds.includes(id));
-      await this.images.attach(caller.id, added, postId);
-      const updated = await posts.updatePost(tx, postId, {
-        title: input.title === undefined ? current.title : input.title,
-        content: input.content ?? current.content,
-        imageIds,
-      });
-      await this.events.store(tx, [this.events.event('POST_UPDATE', caller.id, { postId })]);
-      return updated;
-    });
+    const row = await this.images.withAttachments(caller.id, (attach) =>
+      inTransaction(this.pool, async (tx) => {
+        const current = await posts.lockPostOrThrow(tx, postId);
+        if (current.author_id !== caller.id) throw new AppError(403, ErrorCode.POST_UPDATE_FORBIDDEN, 'only the author may edit this post');
+        const imageIds = input.imageIds === undefined ? current.image_ids : [...new Set(input.imageIds)];
+        // Only the new images are attached (and detached again if this write fails): the kept
+        // ones stay attached to this post whatever happens.
+        await attach(imageIds.filter((id) => !current.image_ids.includes(id)), postId);
+        removedImages = current.image_ids.filter((id) => !imageIds.includes(id));
+        const updated = await posts.updatePost(tx, postId, {
+          title: input.title === undefined ? current.title : input.title,
+          content: input.content ?? current.content,
+          imageIds,
+        });
+        await this.events.store(tx, [this.events.event('POST_UPDATE', caller.id, { postId })]);
+        return updated;
+      }),
+    );
     this.afterCommit();
+    // After the commit only: a failed edit keeps every image it had.
     await this.images.detach(caller.id, removedImages);
     return toPost(row, caller, await posts.isPostLikedBy(this.pool, postId, caller.id));
   }

@@ -12,8 +12,6 @@ export const ImageErrorCode = {
   IMAGE_FILE_EMPTY: 'IMAGE_FILE_EMPTY',
   /** A body that says multipart but cannot be parsed as one (no boundary, cut off, bad part headers) (400). */
   MALFORMED_MULTIPART: 'MALFORMED_MULTIPART',
-  /** attach of an image already attached to another target (another post, or the avatar) (409). */
-  IMAGE_IN_USE: 'IMAGE_IN_USE',
   /** Object storage unreachable, timing out or answering 5xx (503: the client may retry). */
   IMAGE_STORAGE_UNAVAILABLE: 'IMAGE_STORAGE_UNAVAILABLE',
 } as const;

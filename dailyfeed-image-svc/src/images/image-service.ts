@@ -92,7 +92,7 @@ export class ImageService {
     // member-svc deleting a replaced avatar) would remove it from under the other.
     const elsewhere = rows.filter((row) => row.attachedAt !== null && (row.attachedTo !== targetId || row.purpose !== purpose));
     if (elsewhere.length > 0) {
-      throw new AppError(409, ImageErrorCode.IMAGE_IN_USE, `image ${elsewhere.map((row) => row.id).join(', ')} is already in use elsewhere`);
+      throw new AppError(409, ErrorCode.IMAGE_IN_USE, `image ${elsewhere.map((row) => row.id).join(', ')} is already in use elsewhere`);
     }
     return (await this.images.attach(ids, purpose, targetId)).count;
   }

@@ -51,5 +51,7 @@ export const ErrorCode = {
   UNSUPPORTED_IMAGE_TYPE: 'UNSUPPORTED_IMAGE_TYPE',
   IMAGE_DIMENSIONS_TOO_LARGE: 'IMAGE_DIMENSIONS_TOO_LARGE',
   IMAGE_FORBIDDEN: 'IMAGE_FORBIDDEN',
+  /** The image is attached to another post or avatar already (image-svc's attach; content-svc answers it for post writes). */
+  IMAGE_IN_USE: 'IMAGE_IN_USE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
