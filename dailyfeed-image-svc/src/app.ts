@@ -15,6 +15,7 @@ import { createPrisma } from './db/prisma.ts';
 import { ImagesRepository } from './db/images-repo.ts';
 import { ObjectStorage } from './images/object-storage.ts';
 import { ImagePipeline } from './images/pipeline.ts';
+import { UploadBuffers } from './images/upload-buffers.ts';
 import { ImageService } from './images/image-service.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
@@ -61,7 +62,10 @@ export async function buildApp(config: ImageConfig, options: BuildOptions = {}):
   // Listen for revocations: until subscribed, answers are cached for at most 500 ms.
   void resolver.start();
 
-  registerImageRoutes(app, images, config.IMAGE_MAX_BYTES);
+  // One buffer per upload in flight is reused (a queue of a few per pipeline slot); uploads
+  // above 4 MiB (rare: phone photos are 2-4 MB) get their own.
+  const buffers = new UploadBuffers({ maxPooled: config.IMAGE_PIPELINE_CONCURRENCY * 2 + 2, maxPooledBytes: 4 * 1024 * 1024 });
+  registerImageRoutes(app, images, config.IMAGE_MAX_BYTES, buffers);
   registerInternalRoutes(app, images);
   app.decorate('images', images);
   app.decorate('storage', storage);

@@ -1,12 +1,14 @@
 // Everything a client can send wrong is a 4xx in the envelope; storage faults are 503, never a hang.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { missingServers } from '../dailyfeed-shared/testing/servers.ts';
 import { AppError } from '../dailyfeed-shared/src/http/errors.ts';
 import { ObjectStorage } from '../src/images/object-storage.ts';
 import { matchesIfNoneMatch } from '../src/routes/images.ts';
-import { fixtures, multipart, newMember, startTestApp, stopTestApp } from './helpers.ts';
+import { fixtures, multipart, newMember, s3Client, startTestApp, stopTestApp } from './helpers.ts';
 
 const missing = await missingServers(['postgres', 'redis', 'minio']);
 
@@ -38,18 +40,66 @@ describe('object storage faults', () => {
     storage.close();
   });
 
-  it('a store that accepts and never answers is 503 after the idle timeout, not a hung request', async () => {
+  it('a store that accepts and never answers is 503 after the idle timeout, not a hung request (reads and writes)', async () => {
     const sockets: net.Socket[] = [];
     const server = net.createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const storage = storageAt(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-    const started = performance.now();
-    const error = await storage.get('k').catch((e: unknown) => e);
-    expect((error as AppError).status).toBe(503);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const call of [() => storage.get('k'), () => storage.put('k', Buffer.alloc(10), 'image/webp')]) {
+      const started = performance.now();
+      const error = await call().catch((e: unknown) => e);
+      expect((error as AppError).status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
     storage.close();
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('a PUT answered 5xx is 503; another refusal is not (our fault, a 500)', async () => {
+    let status = 503;
+    const answering = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/xml' }).end(`<Error><Code>${status === 503 ? 'SlowDown' : 'AccessDenied'}</Code></Error>`));
+    });
+    await new Promise<void>((resolve) => answering.listen(0, '127.0.0.1', resolve));
+    const store = storageAt(`http://127.0.0.1:${(answering.address() as net.AddressInfo).port}`);
+    const unavailable = await store.put('k', Buffer.alloc(10), 'image/webp').catch((e: unknown) => e);
+    expect((unavailable as AppError).code).toBe('IMAGE_STORAGE_UNAVAILABLE');
+    status = 403;
+    const refused = await store.put('k', Buffer.alloc(10), 'image/webp').catch((e: unknown) => e);
+    expect(refused).not.toBeInstanceOf(AppError);
+    expect((refused as Error).message).toContain('403 AccessDenied');
+    store.close();
+    await new Promise<void>((resolve) => answering.close(() => resolve()));
+  });
+});
+
+describe.skipIf(missing)('signed PUTs against the real store', () => {
+  it('stores the bytes under the key with its type and ETag; a wrong secret is refused, and never shown', async () => {
+    const bucket = `test-put-${Date.now()}`;
+    const config = { endpoint: process.env.S3_ENDPOINT!, accessKey: process.env.S3_ACCESS_KEY!, secretKey: process.env.S3_SECRET_KEY!, bucket, region: 'us-east-1' };
+    const storage = new ObjectStorage(config);
+    await storage.ensureBucket();
+    try {
+      const data = Buffer.from('webp bytes, or close enough');
+      const key = "images/42/odd name+(1)'s.webp";
+      const etag = await storage.put(key, data, 'image/webp');
+      expect(etag).toBe(createHash('md5').update(data).digest('hex'));
+      const stat = await s3Client().statObject(bucket, key);
+      expect(stat.size).toBe(data.length);
+      expect(stat.metaData['content-type']).toBe('image/webp');
+      const secret = 'not-the-secret-at-all';
+      const wrong = new ObjectStorage({ ...config, secretKey: secret });
+      const error = (await wrong.put('images/43/x.webp', data, 'image/webp').catch((e: unknown) => e)) as Error;
+      expect(error.message).toContain('403 SignatureDoesNotMatch');
+      expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(secret);
+      wrong.close();
+      await storage.remove(await storage.list(''));
+    } finally {
+      storage.close();
+      await s3Client().removeBucket(bucket);
+    }
   });
 });
 

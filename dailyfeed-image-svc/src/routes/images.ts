@@ -10,6 +10,7 @@ import { getCallerOrThrow } from '../../dailyfeed-shared/src/clients/auth-plugin
 import type { ImageService } from '../images/image-service.ts';
 import { toUploadedImage } from '../images/image-mapper.ts';
 import { ImageErrorCode } from '../images/errors.ts';
+import type { UploadBuffers } from '../images/upload-buffers.ts';
 
 const PURPOSES = new Set(['post', 'profile']);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -25,14 +26,15 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 /**
  * Reads the multipart body: the file of field `image` (at most maxBytes, counted by busboy while
  * the bytes arrive, so a bigger body is cut off at the limit and never held whole) and `purpose`.
- * Every way the body can be wrong is a 4xx in the envelope.
+ * The file lands in a reusable buffer (sized from Content-Length, which bounds it): the caller
+ * releases `buffer` when done with `file`. Every way the body can be wrong is a 4xx in the envelope.
  */
-async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ file: Buffer; purpose: string }> {
+async function readUpload(request: FastifyRequest, maxBytes: number, buffers: UploadBuffers): Promise<{ file: Buffer; buffer: Buffer; purpose: string }> {
   if (!request.isMultipart()) {
     throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the image as multipart/form-data in the field `image`');
   }
   let purpose = 'post';
-  let file: Buffer | undefined;
+  let read: { buffer: Buffer; data: Buffer } | undefined;
   try {
     for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 64, parts: 5 } })) {
       if (part.type === 'file') {
@@ -40,17 +42,20 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ 
           part.file.resume();
           throw new AppError(400, ImageErrorCode.IMAGE_FILE_REQUIRED, `unexpected file field \`${part.fieldname}\`: the image goes in \`image\``);
         }
-        file = await part.toBuffer();
+        read = await buffers.read(part.file, Number(request.headers['content-length']) || 0, maxBytes);
+        // busboy ends the file stream at the limit and marks it truncated.
+        if (part.file.truncated) throw new AppError(413, ErrorCode.IMAGE_TOO_LARGE, `the image is larger than ${maxBytes} bytes`);
       } else if (part.fieldname === 'purpose') {
         purpose = String(part.value);
       }
     }
+    if (!PURPOSES.has(purpose)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'purpose must be `post` or `profile`');
+    if (!read) throw new AppError(400, ImageErrorCode.IMAGE_FILE_REQUIRED, 'the multipart field `image` is missing');
+    return { file: read.data, buffer: read.buffer, purpose };
   } catch (error) {
+    if (read) buffers.release(read.buffer);
     throw multipartError(error, maxBytes);
   }
-  if (!PURPOSES.has(purpose)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'purpose must be `post` or `profile`');
-  if (!file) throw new AppError(400, ImageErrorCode.IMAGE_FILE_REQUIRED, 'the multipart field `image` is missing');
-  return { file, purpose };
 }
 
 function multipartError(error: unknown, maxBytes: number): unknown {
@@ -65,7 +70,7 @@ function multipartError(error: unknown, maxBytes: number): unknown {
   return new AppError(400, ImageErrorCode.MALFORMED_MULTIPART, `malformed multipart body: ${message ?? 'unreadable'}`, { cause: error });
 }
 
-export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBytes: number): void {
+export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBytes: number, buffers: UploadBuffers): void {
   app.post(
     '/api/images/upload',
     {
@@ -80,8 +85,14 @@ export function registerImageRoutes(app: ServiceApp, images: ImageService, maxBy
     },
     async (request, reply) => {
       const caller = getCallerOrThrow(request);
-      const { file, purpose } = await readUpload(request, maxBytes);
-      const row = await images.upload(caller.member.id, purpose, file);
+      const { file, buffer, purpose } = await readUpload(request, maxBytes, buffers);
+      let row;
+      try {
+        row = await images.upload(caller.member.id, purpose, file);
+      } finally {
+        // The pipeline has settled: sharp no longer reads the buffer.
+        buffers.release(buffer);
+      }
       reply.code(201);
       return success(201, toUploadedImage(row));
     },
