@@ -85,9 +85,10 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
         });
 
   const content = new ContentRepo(pool);
-  const summaries = new SummaryReader({ db: pool, ttlMs: config.SUMMARY_CACHE_TTL_MS });
+  const onRefreshError = (error: unknown) => app.log.warn({ err: error }, 'cache refresh failed; rows are served as they were until the next read');
+  const summaries = new SummaryReader({ db: pool, ttlMs: config.SUMMARY_CACHE_TTL_MS, onRefreshError });
   const liked = new LikedReader({ db: pool, redis, ttlSeconds: config.LIKED_SET_TTL_SECONDS });
-  const hydrator = new Hydrator({ content, summaries, liked, postCacheTtlMs: config.POST_CACHE_TTL_MS });
+  const hydrator = new Hydrator({ content, summaries, liked, postCacheTtlMs: config.POST_CACHE_TTL_MS, summaryTtlMs: config.SUMMARY_CACHE_TTL_MS, onRefreshError });
   const followings = new FollowingsReader({ db: pool, redis, fanoutMaxFollowers: config.FEED_FANOUT_MAX_FOLLOWERS, ttlSeconds: config.FOLLOWINGS_CACHE_TTL_SECONDS, localTtlMs: config.FOLLOWINGS_LOCAL_CACHE_MS });
   const feedStore = new FeedStore(redis, { cap: config.FEED_CACHE_SIZE, ttlSeconds: config.FEED_IDLE_TTL_SECONDS });
   const pulled = new PulledPosts({ content, ttlMs: config.PULLED_CACHE_TTL_MS, size: config.PULLED_CACHE_SIZE });

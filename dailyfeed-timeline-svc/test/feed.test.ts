@@ -76,6 +76,25 @@ describe.skipIf(skip)('follow feed', () => {
     expect((await feedOf(reader)).content.map((p) => p.liked)).toEqual([false, true, true]);
   });
 
+  it('shows liked on fanned-out and pulled authors\' posts alike, before and after the liked set is loaded', async () => {
+    const [reader, star, a] = [await fx.member(), await fx.member(), await fx.member()];
+    await fx.follow(reader, star);
+    await fx.follow(reader, a);
+    await fx.setFollowersCount(star, 51); // above FEED_FANOUT_MAX_FOLLOWERS=50: pulled at read time
+    const base = Date.now() - 60_000;
+    const posts = [];
+    for (let i = 0; i < 6; i++) posts.unshift(await fx.post(i % 2 ? star : a, { createdAt: new Date(base + i * 1000) }));
+    const likedIds = [posts[0], posts[3], posts[4]] as string[]; // two by the star, one by a
+    for (const id of likedIds) await fx.like(id, reader);
+    const expected = posts.map((id) => likedIds.includes(id));
+    await redis.del(`tl:liked:${reader}`); // the first page loads the set
+    expect((await feedOf(reader)).content.map((p) => p.liked)).toEqual(expected);
+    expect(await redis.sismember(`tl:liked:${reader}`, '!')).toBe(1);
+    const second = await feedOf(reader); // now from the set, read with the page in one round trip
+    expect(second.content.map((p) => p.id)).toEqual(posts);
+    expect(second.content.map((p) => p.liked)).toEqual(expected);
+  });
+
   it('fans a new post out within 5 s, removes it on delete, and follows/unfollows', async () => {
     const [reader, a, c] = [await fx.member(), await fx.member(), await fx.member()];
     await fx.follow(reader, a);

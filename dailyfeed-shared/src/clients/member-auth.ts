@@ -75,6 +75,7 @@ export interface MemberAuthResolverOptions {
 }
 
 interface Entry {
+  token: string;
   tokenHash: string;
   memberId: string;
   expiresAtMs: number;
@@ -101,6 +102,8 @@ export class MemberAuthResolver implements CallerResolver {
 
   /** jti -> entry, in LRU order (Map keeps insertion order; a hit re-inserts). */
   private readonly cache = new Map<string, Entry>();
+  /** The exact token of each entry -> its jti: a repeat caller is answered without hashing or decoding. */
+  private readonly byToken = new Map<string, string>();
   private readonly byMember = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<ResolvedCaller>>();
   /** Bumped on every revocation and disconnect: an answer fetched across a bump is not cached. */
@@ -205,6 +208,15 @@ export class MemberAuthResolver implements CallerResolver {
   }
 
   async resolve(bearerToken: string): Promise<ResolvedCaller> {
+    const knownJti = this.byToken.get(bearerToken);
+    if (knownJti !== undefined) {
+      const hit = this.cache.get(knownJti);
+      if (hit && hit.expiresAtMs > this.now()) {
+        this.cache.delete(knownJti);
+        this.cache.set(knownJti, hit);
+        return hit.value;
+      }
+    }
     const tokenHash = createHash('sha256').update(bearerToken).digest('base64url');
     const claims = decodeClaims(bearerToken);
     if (claims) {
@@ -241,7 +253,7 @@ export class MemberAuthResolver implements CallerResolver {
         Number.isFinite(memberExpiry) ? memberExpiry - now : Infinity,
         this.subscribed ? this.maxTtlMs : Math.min(this.maxTtlMs, this.disconnectedTtlMs),
       );
-      if (ttl > 0) this.store(claims.jti, { tokenHash, memberId: value.member.id, expiresAtMs: now + ttl, value });
+      if (ttl > 0) this.store(claims.jti, { token: bearerToken, tokenHash, memberId: value.member.id, expiresAtMs: now + ttl, value });
     }
     return value;
   }
@@ -261,6 +273,7 @@ export class MemberAuthResolver implements CallerResolver {
   private store(jti: string, entry: Entry): void {
     this.remove(jti);
     this.cache.set(jti, entry);
+    this.byToken.set(entry.token, jti);
     let jtis = this.byMember.get(entry.memberId);
     if (!jtis) this.byMember.set(entry.memberId, (jtis = new Set()));
     jtis.add(jti);
@@ -275,6 +288,7 @@ export class MemberAuthResolver implements CallerResolver {
     const entry = this.cache.get(jti);
     if (!entry) return;
     this.cache.delete(jti);
+    this.byToken.delete(entry.token);
     const jtis = this.byMember.get(entry.memberId);
     jtis?.delete(jti);
     if (jtis && jtis.size === 0) this.byMember.delete(entry.memberId);
@@ -282,6 +296,7 @@ export class MemberAuthResolver implements CallerResolver {
 
   private clearCache(): void {
     this.cache.clear();
+    this.byToken.clear();
     this.byMember.clear();
   }
 

@@ -13,7 +13,8 @@ import type { Post } from '../../dailyfeed-shared/src/contracts/api.ts';
 import type { Page } from '../../dailyfeed-shared/src/contracts/pagination.ts';
 import type { ContentRepo } from '../db/content-repo.ts';
 import type { Followings, FollowingsReader } from '../members/followings.ts';
-import type { Hydrator } from '../reads/hydrator.ts';
+import type { Hydrator, KnownLikes } from '../reads/hydrator.ts';
+import { likedKey } from '../reads/liked.ts';
 import { encodePosition, isAfterDesc, mergeDesc, positionOf, type FeedEntry, type Position } from './entries.ts';
 import type { FeedStore } from './feed-store.ts';
 import type { PulledPosts } from './pulled-posts.ts';
@@ -30,6 +31,7 @@ export interface FeedServiceDeps {
 export class FeedService {
   readonly #d: FeedServiceDeps;
   readonly #rebuilding = new Map<string, Promise<void>>();
+  readonly #views = new WeakMap<Followings, { followed: Set<string>; pushedIds: string[] }>();
   /** Counters for /metrics and tests. */
   readonly stats = { rebuilds: 0, redisFallbacks: 0 };
 
@@ -39,57 +41,76 @@ export class FeedService {
 
   async page(readerId: string, cursor: Position | null, size: number): Promise<Page<Post>> {
     const followings = await this.#d.followings.of(readerId).catch(() => this.#d.followings.load(readerId));
-    const collected: Array<{ post: Post; position: Position }> = [];
+    const collected: Post[] = [];
+    const entryOfPost = new Map<string, FeedEntry>();
     let after = cursor;
+    // The reader's likes come with the cached entries (one Redis round trip for both).
+    const likes: KnownLikes = { known: new Set(), liked: new Set() };
     // Deleted posts found at hydration leave holes: fetch again after the last candidate.
     for (let round = 0; round < 4 && collected.length <= size; round += 1) {
       const need = size + 1 - collected.length;
-      const candidates = await this.candidates(readerId, followings, after, need);
+      const candidates = await this.candidates(readerId, followings, after, need, likes);
       if (candidates.length === 0) break;
-      const posts = await this.#d.hydrator.postsInOrder(candidates.map((c) => c.postId), readerId);
-      const positions = new Map(candidates.map((c) => [c.postId, positionOf(c)]));
-      for (const post of posts) collected.push({ post, position: positions.get(post.id) as Position });
+      for (const candidate of candidates) entryOfPost.set(candidate.postId, candidate);
+      collected.push(...(await this.#d.hydrator.postsInOrder(candidates.map((c) => c.postId), readerId, likes)));
       after = positionOf(candidates[candidates.length - 1] as FeedEntry);
       if (candidates.length < need) break;
     }
     const hasNext = collected.length > size;
-    const kept = collected.slice(0, size);
+    const kept = hasNext ? collected.slice(0, size) : collected;
     const last = kept[kept.length - 1];
     return {
-      content: kept.map((item) => item.post),
+      content: kept,
       size: kept.length,
       hasNext,
-      nextCursor: hasNext && last ? encodePosition(last.position) : null,
+      nextCursor: hasNext && last ? encodePosition(positionOf(entryOfPost.get(last.id) as FeedEntry)) : null,
     };
   }
 
+  /** The followed set and the fanned-out authors, computed once per cached followings list. */
+  #viewOf(followings: Followings): { followed: Set<string>; pushedIds: string[] } {
+    let view = this.#views.get(followings);
+    if (!view) {
+      const pulled = new Set(followings.pulled);
+      view = { followed: new Set(followings.ids), pushedIds: followings.ids.filter((id) => !pulled.has(id)) };
+      this.#views.set(followings, view);
+    }
+    return view;
+  }
+
   /** Newest-first entries strictly after `after`, at most `need`. */
-  async candidates(readerId: string, followings: Followings, after: Position | null, need: number): Promise<FeedEntry[]> {
-    const followed = new Set(followings.ids);
-    const pulledIds = followings.pulled;
-    const pushedIds = followings.ids.filter((id) => !followings.pulled.includes(id));
-    const pulls: Promise<FeedEntry[]>[] = [];
-    if (pulledIds.length > 0) pulls.push(this.#d.pulled.entries(pulledIds, after, need));
+  async candidates(readerId: string, followings: Followings, after: Position | null, need: number, likes?: KnownLikes): Promise<FeedEntry[]> {
+    const { followed, pushedIds } = this.#viewOf(followings);
+    // Pulled authors first (in-process cache, usually no I/O), so the Redis round trip of the
+    // cached entries also answers `liked` for their posts.
+    const pulled = followings.pulled.length > 0 ? mergeDesc(await this.#d.pulled.entries(followings.pulled, after, need), need) : [];
 
     let cached: FeedEntry[];
     try {
-      cached = await this.#cachedEntries(readerId, followings, followed, pushedIds, after, need);
+      cached = await this.#cachedEntries(readerId, followings, followed, pushedIds, after, need, likes, pulled);
     } catch (error) {
       this.stats.redisFallbacks += 1;
       this.#d.log.warn({ err: error, readerId }, 'feed cache unavailable; pulling the page from PostgreSQL');
       cached = await this.#d.content.entriesByAuthors(pushedIds, after, need);
     }
-    return mergeDesc([cached, ...(await Promise.all(pulls))], need);
+    return mergeDesc([cached, pulled], need);
   }
 
-  async #cachedEntries(readerId: string, followings: Followings, followed: Set<string>, pushedIds: string[], after: Position | null, need: number): Promise<FeedEntry[]> {
-    let limit = need + 20;
+  async #cachedEntries(readerId: string, followings: Followings, followed: Set<string>, pushedIds: string[], after: Position | null, need: number, likes: KnownLikes | undefined, pulled: FeedEntry[]): Promise<FeedEntry[]> {
+    let limit = need + 5; // a little slack for same-millisecond and unfollowed entries
+    const liked = likedKey(readerId);
+    const extraIds = likes ? pulled.map((e) => e.postId) : [];
     for (let attempt = 0; ; attempt += 1) {
-      let page = await this.#d.store.page(readerId, after, limit);
+      let page = await this.#d.store.page(readerId, after, limit, liked, extraIds);
       if (page.state === null || page.state === 'building') {
         await this.rebuild(readerId, followings);
-        page = await this.#d.store.page(readerId, after, limit);
+        page = await this.#d.store.page(readerId, after, limit, liked, extraIds);
         if (page.state === null || page.state === 'building') throw new Error('feed cache rebuilt but not readable');
+      }
+      if (likes && page.liked) {
+        for (const entry of page.entries) likes.known.add(entry.postId);
+        for (const id of extraIds) likes.known.add(id);
+        for (const id of page.liked) likes.liked.add(id);
       }
       const entries = page.entries.filter((e) => isAfterDesc(e, after) && followed.has(e.authorId));
       const exhausted = page.entries.length < limit;
@@ -113,8 +134,7 @@ export class FeedService {
       running = (async () => {
         const f = followings ?? (await this.#d.followings.load(readerId));
         await this.#d.store.beginRebuild(readerId);
-        const pushed = f.ids.filter((id) => !f.pulled.includes(id));
-        const entries = await this.#d.content.entriesByAuthors(pushed, null, this.#d.store.cap);
+        const entries = await this.#d.content.entriesByAuthors(this.#viewOf(f).pushedIds, null, this.#d.store.cap);
         await this.#d.store.finishRebuild(readerId, entries);
         this.stats.rebuilds += 1;
       })().finally(() => this.#rebuilding.delete(readerId));

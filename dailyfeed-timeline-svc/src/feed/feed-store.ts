@@ -83,7 +83,31 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+// KEYS[1] feed; KEYS[2] the reader's liked set (liked.ts); ARGV[1] max score; ARGV[2] limit;
+// ARGV[3] idle ttl, or 0 to leave it; ARGV[4..] more post ids whose like status is wanted.
+// One round trip for a page: newest-first entries at or below the max score, the set's two
+// lowest members (the sentinel, whose score is the state, and the lowest entry), and which of
+// the entries and extra ids the reader likes (false when the liked set is not loaded: the
+// caller asks liked.ts, which loads it). Few redis.call()s, a small reply: they cost more here
+// than the work.
+const PAGE_SCRIPT = `
+local entries = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], 0, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local bottom = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
+if bottom[1] and tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+local ids = {'!'}
+for i = 1, #entries, 2 do ids[#ids + 1] = string.match(entries[i], '^0*(%d+):') or '-' end
+for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+local flags = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
+if flags[1] == 0 then return {entries, bottom, false} end
+local liked = {}
+for i = 2, #flags do
+  if flags[i] == 1 then liked[#liked + 1] = ids[i] end
+end
+return {entries, bottom, liked}
+`;
+
 type ScriptedRedis = Redis & {
+  tlFeedPage(feed: string, liked: string, max: string, limit: number, ttl: number, ...extraIds: string[]): Promise<[string[], string[], string[] | null]>;
   tlFeedAdd(key: string, ...args: Array<string | number>): Promise<number>;
   tlFeedRemoveAuthor(key: string, authorId: string): Promise<number>;
   tlFeedFinish(key: string, state: number, ttl: number): Promise<number>;
@@ -94,12 +118,19 @@ export interface FeedPage {
   entries: FeedEntry[];
   /** The set's lowest entry (for partial sets: where PostgreSQL takes over). */
   lowest: Position | null;
+  /** Post ids of `entries` and of the extra ids the reader likes; null when the liked set was not loaded. */
+  liked: Set<string> | null;
 }
+
+/** The idle TTL is pushed back at most this often per reader (a write on every read is waste). */
+const TOUCH_EVERY_MS = 3_600_000;
+const MAX_TOUCHED = 100_000;
 
 export class FeedStore {
   readonly #redis: ScriptedRedis;
   readonly cap: number;
   readonly ttlSeconds: number;
+  readonly #touchedAt = new Map<string, number>();
 
   constructor(redis: Redis, options: { cap: number; ttlSeconds: number }) {
     this.cap = options.cap;
@@ -109,6 +140,7 @@ export class FeedStore {
       redis.defineCommand('tlFeedAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
       redis.defineCommand('tlFeedRemoveAuthor', { numberOfKeys: 1, lua: REMOVE_AUTHOR_SCRIPT });
       redis.defineCommand('tlFeedFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
+      redis.defineCommand('tlFeedPage', { numberOfKeys: 2, lua: PAGE_SCRIPT });
     }
     this.#redis = scripted;
   }
@@ -120,34 +152,33 @@ export class FeedStore {
 
   /**
    * Newest-first entries at or after the cursor position (same millisecond included: the
-   * caller filters by id), at most `limit`, plus the set's state and lowest entry; refreshes
-   * the idle TTL.
+   * caller filters by id), at most `limit`, plus the set's state, its lowest entry and the
+   * reader's likes among the entries and `extraIds` (`likedSetKey`); pushes the idle TTL back
+   * now and then. One round trip.
    */
-  async page(readerId: string, cursor: Position | null, limit: number): Promise<FeedPage> {
-    const key = feedKey(readerId);
+  async page(readerId: string, cursor: Position | null, limit: number, likedSetKey: string, extraIds: readonly string[] = []): Promise<FeedPage> {
     const max = cursor === null ? '+inf' : String(cursor.ms);
-    const results = await this.#redis
-      .multi()
-      .zscore(key, '!')
-      .zrevrangebyscore(key, max, 0, 'WITHSCORES', 'LIMIT', 0, limit)
-      .zrange(key, 1, 1, 'WITHSCORES')
-      .expire(key, this.ttlSeconds)
-      .exec();
-    if (!results) throw new Error('redis transaction aborted');
-    for (const [error] of results) if (error) throw error;
-    const stateScore = results[0]?.[1] as string | null;
-    const flat = (results[1]?.[1] as string[]) ?? [];
+    const now = Date.now();
+    const touch = (this.#touchedAt.get(readerId) ?? 0) < now - TOUCH_EVERY_MS;
+    const [flat, bottom, likedIds] = await this.#redis.tlFeedPage(feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds);
+    // The sentinel's score is the state; a set without it is missing (rebuild).
+    const state = bottom[0] === '!' ? stateOfScore(Number(bottom[1])) : null;
+    if (touch && state !== null) {
+      this.#touchedAt.delete(readerId);
+      this.#touchedAt.set(readerId, now);
+      if (this.#touchedAt.size > MAX_TOUCHED) this.#touchedAt.delete(this.#touchedAt.keys().next().value as string);
+    }
     const entries: FeedEntry[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const entry = entryOf(flat[i] as string, Number(flat[i + 1]));
       if (entry) entries.push(entry);
     }
-    const lowestFlat = (results[2]?.[1] as string[]) ?? [];
-    const lowestEntry = lowestFlat.length === 2 ? entryOf(lowestFlat[0] as string, Number(lowestFlat[1])) : null;
+    const lowestEntry = bottom.length === 4 ? entryOf(bottom[2] as string, Number(bottom[3])) : null;
     return {
-      state: stateOfScore(stateScore === null ? null : Number(stateScore)),
+      state,
       entries,
       lowest: lowestEntry ? { ms: lowestEntry.createdMs, id: BigInt(lowestEntry.postId) } : null,
+      liked: likedIds ? new Set(likedIds) : null,
     };
   }
 

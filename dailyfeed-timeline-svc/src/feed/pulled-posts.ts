@@ -28,14 +28,17 @@ export class PulledPosts {
     this.#size = options.size;
   }
 
-  /** Newest-first entries of the authors strictly after `after`, at most `need`. */
-  async entries(authorIds: readonly string[], after: Position | null, need: number): Promise<FeedEntry[]> {
+  /**
+   * Newest-first entries of the authors strictly after `after`: newest-first runs (one per
+   * cached author, one for the rest) for mergeDesc, each at most `need` long.
+   */
+  async entries(authorIds: readonly string[], after: Position | null, need: number): Promise<FeedEntry[][]> {
     if (authorIds.length === 0) return [];
-    if (this.#ttlMs === 0) return this.#content.entriesByAuthors(authorIds, after, need);
+    if (this.#ttlMs === 0) return [await this.#content.entriesByAuthors(authorIds, after, need)];
     const now = Date.now();
     const stale = authorIds.filter((id) => !((this.#cache.get(id)?.expires ?? 0) > now));
     if (stale.length > 0) await this.#load(stale, now);
-    const out: FeedEntry[] = [];
+    const out: FeedEntry[][] = [];
     const deep: string[] = [];
     for (const id of authorIds) {
       const cached = this.#cache.get(id);
@@ -43,13 +46,13 @@ export class PulledPosts {
         deep.push(id);
         continue;
       }
-      const fresh = cached.entries.filter((e) => isAfterDesc(e, after));
+      const from = firstAfter(cached.entries, after);
       // The cached list covers this page only if it still holds `need` entries after the
       // cursor, or holds all of the author's posts.
-      if (fresh.length >= need || cached.complete) out.push(...fresh.slice(0, need));
+      if (cached.entries.length - from >= need || cached.complete) out.push(cached.entries.slice(from, from + need));
       else deep.push(id);
     }
-    if (deep.length > 0) out.push(...(await this.#content.entriesByAuthors(deep, after, need)));
+    if (deep.length > 0) out.push(await this.#content.entriesByAuthors(deep, after, need));
     return out;
   }
 
@@ -73,4 +76,16 @@ export class PulledPosts {
     }
     await loading;
   }
+}
+
+/** Index of the first entry of a newest-first list strictly after `after` (binary search). */
+function firstAfter(entries: readonly FeedEntry[], after: Position | null): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (isAfterDesc(entries[mid] as FeedEntry, after)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

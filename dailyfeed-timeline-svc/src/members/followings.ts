@@ -23,6 +23,8 @@ export class FollowingsReader {
   readonly #localTtlMs: number;
   /** A second, in-process level (a few seconds): saves the Redis round trip on hot readers. */
   readonly #local = new Map<string, { value: Followings; expires: number }>();
+  /** Concurrent misses of one reader share one Redis read. */
+  readonly #reading = new Map<string, Promise<Followings>>();
 
   constructor(options: { db: Queryable; redis: Redis; fanoutMaxFollowers: number; ttlSeconds: number; localTtlMs?: number }) {
     this.#db = options.db;
@@ -40,7 +42,12 @@ export class FollowingsReader {
     const now = Date.now();
     const local = this.#local.get(readerId);
     if (local && local.expires > now) return local.value;
-    const followings = await this.#shared(readerId);
+    let reading = this.#reading.get(readerId);
+    if (!reading) {
+      reading = this.#shared(readerId).finally(() => this.#reading.delete(readerId));
+      this.#reading.set(readerId, reading);
+    }
+    const followings = await reading;
     if (this.#localTtlMs > 0) {
       if (this.#local.size >= 20_000) this.#local.delete(this.#local.keys().next().value as string);
       this.#local.set(readerId, { value: followings, expires: now + this.#localTtlMs });
@@ -69,6 +76,7 @@ export class FollowingsReader {
 
   async evict(readerId: string): Promise<void> {
     this.#local.delete(readerId);
+    this.#reading.delete(readerId);
     await this.#redis.del(followingsKey(readerId));
   }
 

@@ -10,6 +10,7 @@ import type { FeedService } from '../feed/feed-service.ts';
 import { parseWindow } from '../ranking/formula.ts';
 import type { RankingService } from '../ranking/ranking-service.ts';
 import type { ReadService } from '../reads/read-service.ts';
+import { sendPage } from './page-json.ts';
 
 export interface TimelineRouteDeps {
   feed: FeedService;
@@ -34,22 +35,22 @@ export function registerTimelineRoutes(app: ServiceApp, deps: TimelineRouteDeps)
   app.get('/api/timeline/posts/followings', {
     ...auth,
     schema: { tags, security, summary: 'Follow feed, newest first', querystring: FeedQuery, response: responses(200, Page(Post)) },
-  }, async (request) => {
+  }, async (request, reply) => {
     const size = pageSize(request.query.size);
     const cursor = decodePosition(request.query.cursor);
-    const naive = deps.naiveFeedEnabled && request.query.impl === 'naive';
-    const page = naive ? await deps.feed.naivePage(me(request), cursor, size) : await deps.feed.page(me(request), cursor, size);
-    return success(200, page);
+    if (deps.naiveFeedEnabled && request.query.impl === 'naive') return success(200, await deps.feed.naivePage(me(request), cursor, size));
+    return sendPage(reply, await deps.feed.page(me(request), cursor, size));
   });
 
   for (const [path, kind, summary] of [
     ['/api/timeline/posts/most-popular', 'pop', 'Most popular posts of the window (time-decayed likes, comments, views)'],
     ['/api/timeline/posts/most-commented', 'cmt', 'Most commented posts of the window (replies included)'],
   ] as const) {
-    app.get(path, { ...auth, schema: { tags, security, summary, querystring: RankingQuery, response: responses(200, Page(Post)) } }, async (request) => {
+    app.get(path, { ...auth, schema: { tags, security, summary, querystring: RankingQuery, response: responses(200, Page(Post)) } }, async (request, reply) => {
       const size = pageSize(request.query.size);
       const offset = request.query.cursor ? decodeCursorOrThrow(request.query.cursor, OffsetCursor).o : (request.query.page ?? 0) * size;
-      return success(200, await deps.rankings.page(kind, parseWindow(request.query.window), Math.min(offset, 100_000), size, me(request)));
+      const page = await deps.rankings.page(kind, parseWindow(request.query.window), Math.min(offset, 100_000), size, me(request));
+      return sendPage(reply, page);
     });
   }
 
