@@ -197,5 +197,7 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const row of [baseline, postsRow, ...perQuery]) {
   console.log(`| ${row.name} | ${fmt(row.rps, 0)} | ${fmt(row.p50)} | ${fmt(row.p95)} | ${fmt(row.p99)} | ${row.errors} | ${fmt(row.rps / baseline.rps, 3)} | ${fmt(row.p95 / Math.max(baseline.p95, 0.001))} |`);
 }
+// For the installer's bench/run.mjs table: the req/s ratio of each target, named (not guessed from the columns).
+console.log(`BENCH_JSON ${JSON.stringify([postsRow, ...perQuery].map((row) => ({ scenario: row.name, metric: 'req/s', value: Math.round(row.rps), baseline: baseline.name, baselineValue: Math.round(baseline.rps), ratio: +(row.rps / baseline.rps).toFixed(3) })))}`);
 if (!process.argv.includes('--keep') && size === 'small') log(`scratch database ${dbName} kept for reuse (drop it with: DROP DATABASE ${dbName})`);
 process.exit(0);
