@@ -69,13 +69,13 @@ describe('object storage faults', () => {
     status = 403;
     const refused = await store.put('k', Buffer.alloc(10), 'image/webp').catch((e: unknown) => e);
     expect(refused).not.toBeInstanceOf(AppError);
-    expect((refused as Error).message).toContain('403 AccessDenied');
+    expect((refused as { code?: string }).code).toBe('AccessDenied');
     store.close();
     await new Promise<void>((resolve) => answering.close(() => resolve()));
   });
 });
 
-describe.skipIf(missing)('signed PUTs against the real store', () => {
+describe.skipIf(missing)('PUTs against the real store', () => {
   it('stores the bytes under the key with its type and ETag; a wrong secret is refused, and never shown', async () => {
     const bucket = `test-put-${Date.now()}`;
     const config = { endpoint: process.env.S3_ENDPOINT!, accessKey: process.env.S3_ACCESS_KEY!, secretKey: process.env.S3_SECRET_KEY!, bucket, region: 'us-east-1' };
@@ -92,7 +92,7 @@ describe.skipIf(missing)('signed PUTs against the real store', () => {
       const secret = 'not-the-secret-at-all';
       const wrong = new ObjectStorage({ ...config, secretKey: secret });
       const error = (await wrong.put('images/43/x.webp', data, 'image/webp').catch((e: unknown) => e)) as Error;
-      expect(error.message).toContain('403 SignatureDoesNotMatch');
+      expect((error as { code?: string }).code).toBe('SignatureDoesNotMatch');
       expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(secret);
       wrong.close();
       await storage.remove(await storage.list(''));

@@ -7,7 +7,6 @@ import https from 'node:https';
 import { Client } from 'minio';
 import type { Readable } from 'node:stream';
 import { ObjectMissingError, storageUnavailable } from './errors.ts';
-import { S3Put, S3PutError } from './s3-put.ts';
 
 export interface StorageConfig {
   endpoint: string;
@@ -23,7 +22,6 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /** Storage failures a client cannot cause become 503; anything else stays as it is (a 500 of ours). */
 function storageError(error: unknown): unknown {
-  if (error instanceof S3PutError && error.statusCode >= 500) return storageUnavailable(error);
   const { code, message } = error as { code?: string; message?: string };
   if ((code && UNAVAILABLE_CODES.has(code)) || /timed out|socket hang up|Retryable HTTP status/i.test(message ?? '')) return storageUnavailable(error);
   return error;
@@ -53,7 +51,6 @@ export class ObjectStorage {
   readonly bucket: string;
   private readonly region: string;
   private readonly agent: http.Agent;
-  private readonly putter: S3Put;
 
   constructor(config: StorageConfig) {
     const url = new URL(config.endpoint);
@@ -71,8 +68,6 @@ export class ObjectStorage {
     });
     this.bucket = config.bucket;
     this.region = config.region;
-    // Same transport (agent, idle timeout) as the client's requests.
-    this.putter = new S3Put({ endpoint: url, accessKey: config.accessKey, secretKey: config.secretKey, region: config.region, request: transport.request });
   }
 
   static keyOf(imageId: string, variant: string): string {
@@ -94,10 +89,10 @@ export class ObjectStorage {
     if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} is missing`);
   }
 
-  /** One signed PUT of the whole buffer (s3-put.ts says why not through the `minio` client). */
   async put(key: string, data: Buffer, contentType: string): Promise<string> {
     try {
-      return await this.putter.put(this.bucket, key, data, contentType);
+      const info = await this.client.putObject(this.bucket, key, data, data.length, { 'Content-Type': contentType });
+      return info.etag;
     } catch (error) {
       throw storageError(error);
     }
