@@ -9,6 +9,7 @@ import type { ServiceApp } from '../dailyfeed-shared/src/http/app-factory.ts';
 import { startFakeMemberService, type FakeMemberService } from '../dailyfeed-shared/testing/fake-member-service.ts';
 import { datedTopicName } from '../dailyfeed-shared/src/events/topics.ts';
 import { buildApp } from '../src/app.ts';
+import { FeedStore } from '../src/feed/feed-store.ts';
 import { Fixtures } from './fixtures.ts';
 import { cleanupKafka, createTopics, event, send, skipReason, testConfig, testKafka, testRedis, waitFor } from './helpers.ts';
 
@@ -93,6 +94,21 @@ describe.skipIf(skip)('follow feed', () => {
     const second = await feedOf(reader); // now from the set, read with the page in one round trip
     expect(second.content.map((p) => p.id)).toEqual(posts);
     expect(second.content.map((p) => p.liked)).toEqual(expected);
+  });
+
+  it('reads push the idle TTL back, but not on every read', async () => {
+    const store = new FeedStore(redis, { cap: 50, ttlSeconds: 60 }); // touched at most every 15 s
+    const reader = `ttl-${Date.now()}`;
+    await store.beginRebuild(reader);
+    await store.finishRebuild(reader, [{ postId: '1', authorId: '2', createdMs: 1_000 }]);
+    const key = `tl:feed:${reader}`;
+    await redis.expire(key, 10);
+    expect((await store.page(reader, null, 10, `tl:liked:${reader}`)).entries.map((e) => e.postId)).toEqual(['1']);
+    expect(await redis.ttl(key)).toBeGreaterThan(50); // the first read touched it
+    await redis.expire(key, 10);
+    await store.page(reader, null, 10, `tl:liked:${reader}`);
+    expect(await redis.ttl(key)).toBeLessThanOrEqual(10); // the next one, right after, did not
+    await redis.del(key);
   });
 
   it('fans a new post out within 5 s, removes it on delete, and follows/unfollows', async () => {

@@ -122,7 +122,10 @@ export interface FeedPage {
   liked: Set<string> | null;
 }
 
-/** The idle TTL is pushed back at most this often per reader (a write on every read is waste). */
+/**
+ * The idle TTL is pushed back at most this often per reader (a write on every read is waste),
+ * and at least four times per TTL so a set that is being read never expires.
+ */
 const TOUCH_EVERY_MS = 3_600_000;
 const MAX_TOUCHED = 100_000;
 
@@ -159,7 +162,7 @@ export class FeedStore {
   async page(readerId: string, cursor: Position | null, limit: number, likedSetKey: string, extraIds: readonly string[] = []): Promise<FeedPage> {
     const max = cursor === null ? '+inf' : String(cursor.ms);
     const now = Date.now();
-    const touch = (this.#touchedAt.get(readerId) ?? 0) < now - TOUCH_EVERY_MS;
+    const touch = (this.#touchedAt.get(readerId) ?? 0) < now - Math.min(TOUCH_EVERY_MS, this.ttlSeconds * 250);
     const [flat, bottom, likedIds] = await this.#redis.tlFeedPage(feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds);
     // The sentinel's score is the state; a set without it is missing (rebuild).
     const state = bottom[0] === '!' ? stateOfScore(Number(bottom[1])) : null;
