@@ -46,10 +46,6 @@ export class Hydrator {
     });
   }
 
-  get postCacheStats(): RefreshAheadCache<PostRow>['stats'] {
-    return this.#cache.stats;
-  }
-
   /** Posts in the order of `ids`; missing or deleted ones are left out. */
   async postsInOrder(ids: readonly string[], viewerId: string, likes?: KnownLikes): Promise<Post[]> {
     const unknown = likes ? ids.filter((id) => !likes.known.has(id)) : ids;

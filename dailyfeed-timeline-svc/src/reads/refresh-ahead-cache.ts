@@ -40,8 +40,6 @@ export class RefreshAheadCache<V> {
   #evictionSeq = 0;
   readonly #evictedAt = new Map<string, number>();
   #loadsInFlight = 0;
-  /** Counters for tests and metrics. */
-  readonly stats = { hits: 0, staleHits: 0, misses: 0, refreshes: 0 };
 
   constructor(options: RefreshAheadOptions<V>) {
     this.#o = options;
@@ -63,14 +61,10 @@ export class RefreshAheadCache<V> {
       const age = entry ? now - entry.loadedAt : Infinity;
       if (entry && age <= maxStaleMs) {
         out.set(id, entry.value);
-        if (age > freshMs) {
-          this.stats.staleHits += 1;
-          this.#queue(id);
-        } else this.stats.hits += 1;
+        if (age > freshMs) this.#queue(id);
       } else if (!missing.includes(id)) missing.push(id);
     }
     if (missing.length > 0) {
-      this.stats.misses += missing.length;
       const loaded = await this.#load(missing);
       for (const id of missing) {
         const value = loaded.get(id);
@@ -127,7 +121,6 @@ export class RefreshAheadCache<V> {
         for (const id of ids) this.#queued.delete(id);
         try {
           await this.#load(ids);
-          this.stats.refreshes += 1;
         } catch (error) {
           this.#o.onRefreshError?.(error);
           break;
