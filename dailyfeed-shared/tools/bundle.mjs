@@ -9,15 +9,22 @@ import { createRequire } from 'node:module';
 // symlinked folder with no node_modules of its own).
 const { build } = createRequire(path.resolve('package.json'))('esbuild');
 
-const entries = process.argv.slice(2);
+// --outdir/--outbase: the benchmarks bundle their targets the way the service ships.
+const options = { outdir: 'dist', outbase: 'src' };
+const entries = [];
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg === '--outdir' || arg === '--outbase') options[arg.slice(2)] = process.argv[++i];
+  else entries.push(arg);
+}
 if (entries.length === 0) {
-  console.error('usage: bundle.mjs <entry.ts>...');
+  console.error('usage: bundle.mjs [--outdir dist] [--outbase src] <entry.ts>...');
   process.exit(2);
 }
 await build({
   entryPoints: entries,
-  outdir: 'dist',
-  outbase: 'src',
+  outdir: options.outdir,
+  outbase: options.outbase,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -34,4 +41,4 @@ await build({
   logLevel: 'warning',
   absWorkingDir: path.resolve('.'),
 });
-console.log(`bundled ${entries.join(', ')} -> dist/`);
+console.log(`bundled ${entries.join(', ')} -> ${options.outdir}/`);

@@ -64,9 +64,22 @@ async function prepareDatabase(explicit: string | undefined): Promise<string> {
   return target;
 }
 
-function startTarget(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * The targets run as the service ships: bench/server.ts bundled by the same tool and options as
+ * `npm run bundle` (dist/server.js), run by plain node, not through tsx's on-the-fly transform.
+ */
+function bundleTarget(): string {
+  const outdir = path.join('bench-results', '.target');
+  const result = spawnSync(process.execPath, ['dailyfeed-shared/tools/bundle.mjs', '--outdir', outdir, '--outbase', 'bench', 'bench/server.ts'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`bundling bench/server.ts failed: ${result.stderr || result.stdout}`);
+  return path.join(ROOT, outdir, 'server.js');
+}
+
+function startTarget(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'server.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // BENCH_PROFILE_DIR: each target writes a V8 CPU profile there on exit (where the time goes).
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -103,6 +116,15 @@ async function measure(name: string, port: number, requests: Array<{ path: strin
   };
   log(`${name}: ${measured.requestsPerSecond} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms${measured.non2xx ? `, ${measured.non2xx} non-2xx` : ''}`);
   return measured;
+}
+
+/** The share of feed pages the page memo answered so far (null: no memo). */
+async function memoHitRate(port: number): Promise<number | null> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const count = (result: string) => Number(new RegExp(`^timeline_feed_page_memo_total\\{result="${result}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  const hits = count('hit');
+  const misses = count('miss');
+  return Number.isFinite(hits) && hits + misses > 0 ? hits / (hits + misses) : null;
 }
 
 async function waitRankingsReady(redis: Redis, port: number, headers: Record<string, string>): Promise<number> {
@@ -148,7 +170,8 @@ async function main(): Promise<void> {
       TIMELINE_NAIVE_FEED_ENABLED: 'true',
       DATABASE_POOL_SIZE: '16',
     };
-    const timeline = await startTarget(env);
+    const target = bundleTarget();
+    const timeline = await startTarget(target, env);
     children.push(timeline.child);
 
     // Readers: a random sample of members who follow someone (realistic followings mix).
@@ -175,19 +198,26 @@ async function main(): Promise<void> {
     const naiveRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20&impl=naive', headers }));
     for (const headers of readerHeaders) await fetch(`http://127.0.0.1:${timeline.port}/api/timeline/posts/followings?size=20`, { headers }); // cached sets built
     const feed = await measure('follow feed (fan-out + hybrid pull)', timeline.port, feedRequests, duration, connections);
+    const memo = await memoHitRate(timeline.port);
+    log(`page memo: ${memo === null ? 'off' : `${(memo * 100).toFixed(1)}% of feed pages sent without being built`}`);
     const naive = await measure('follow feed, naive IN (followings)', timeline.port, naiveRequests, duration, connections);
+
+    // The same feed with the page memo skipped (`?impl=built`, same process, same warm caches):
+    // every page built, what a reader who never asks twice within FEED_PAGE_MEMO_MS costs.
+    const builtRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20&impl=built', headers }));
+    const unmemoised = await measure('follow feed, page memo skipped (every page built)', timeline.port, builtRequests, duration, connections);
 
     // The ceiling: a real page of the feed (reader 0's) served by the same app and auth from memory.
     const pageDir = mkdtempSync(path.join(os.tmpdir(), 'dailyfeed-bench-'));
     const pageFile = path.join(pageDir, 'page.json');
     writeFileSync(pageFile, await (await fetch(`http://127.0.0.1:${timeline.port}/api/timeline/posts/followings?size=20`, { headers: readerHeaders[0] as Record<string, string> })).text());
-    const ceilingTarget = await startTarget({ ...env, BENCH_TARGET: 'ceiling', BENCH_PAGE_FILE: pageFile });
+    const ceilingTarget = await startTarget(target, { ...env, BENCH_TARGET: 'ceiling', BENCH_PAGE_FILE: pageFile });
     children.push(ceilingTarget.child);
     await measure('warm-up', ceilingTarget.port, feedRequests, 1, connections);
     const ceiling = await measure('same route, page from memory (no feed work)', ceilingTarget.port, feedRequests, duration, connections);
     rmSync(pageDir, { recursive: true, force: true });
 
-    const hello = await startTarget({ BENCH_TARGET: 'hello' });
+    const hello = await startTarget(target, { BENCH_TARGET: 'hello' });
     children.push(hello.child);
     await measure('warm-up', hello.port, [{ path: '/hello' }], 1, connections);
     const helloWorld = await measure('fastify hello world', hello.port, [{ path: '/hello' }], duration, connections);
@@ -200,6 +230,7 @@ async function main(): Promise<void> {
       feedVsNaive: +(feed.requestsPerSecond / Math.max(1, naive.requestsPerSecond)).toFixed(2),
       feedVsHello: +(feed.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
       rankingsFullVsTenth: +(rankFull.requestsPerSecond / Math.max(1, rankSmall.requestsPerSecond)).toFixed(2),
+      unmemoisedVsHello: +(unmemoised.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
       feedVsCeiling: +(feed.requestsPerSecond / Math.max(1, ceiling.requestsPerSecond)).toFixed(3),
       ceilingVsHello: +(ceiling.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
     };
@@ -208,7 +239,8 @@ async function main(): Promise<void> {
       size: sizeName,
       dataSet: { members: size.members, posts: size.posts, follows: await pool.query('SELECT count(*)::int AS n FROM member.follows WHERE follower_id = ANY($1::bigint[])', [seeded.ids]).then((r) => r.rows[0].n), maxFollowers: rows[0]?.max, medianFollowings: rows[0]?.p50, readers: readers.length },
       settings: { durationSeconds: duration, connections, hybridThreshold: 10_000, feedCacheSize: 800 },
-      results: [feed, naive, ceiling, helloWorld, rankSmall, rankFull],
+      results: [feed, naive, unmemoised, ceiling, helloWorld, rankSmall, rankFull],
+      pageMemoHitRate: memo,
       ratios,
       goals,
       rankingsRebuildMs: { tenth: rebuild1, full: rebuild2 },
@@ -223,6 +255,7 @@ async function main(): Promise<void> {
       row('follow feed vs naive IN (goal >= 10)', feed, naive),
       row('follow feed vs hello world (goal >= 0.25)', feed, helloWorld),
       row('most popular 30d, all posts vs a tenth (goal >= 0.8)', rankFull, rankSmall),
+      row('follow feed, page memo off, vs hello world', unmemoised, helloWorld),
       row('follow feed vs the same route without the feed', feed, ceiling),
       row('the same route without the feed vs hello world', ceiling, helloWorld),
     ])}`);
@@ -244,6 +277,7 @@ function printTable(results: Measured[], ratios: Record<string, number>, goals: 
   lines.push(`| feed / naive | ${ratios.feedVsNaive} | >= 10 | ${goals.feedVsNaive ? 'yes' : 'no'} |`);
   lines.push(`| feed / hello world | ${ratios.feedVsHello} | >= 0.25 | ${goals.feedVsHello ? 'yes' : 'no'} |`);
   lines.push(`| rankings all posts / a tenth | ${ratios.rankingsFullVsTenth} | >= 0.8 | ${goals.rankingsFullVsTenth ? 'yes' : 'no'} |`);
+  lines.push(`| feed with the page memo off / hello world | ${ratios.unmemoisedVsHello} | (reference) | |`);
   lines.push(`| feed / same route without the feed | ${ratios.feedVsCeiling} | (reference) | |`);
   lines.push(`| same route without the feed / hello world | ${ratios.ceilingVsHello} | (reference: the most any feed reaches here) | |`);
   console.log(lines.join('\n'));

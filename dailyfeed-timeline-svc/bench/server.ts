@@ -28,7 +28,7 @@ if (target === 'hello') {
   const resolver = new MemberAuthResolver({ memberBaseUrl: config().MEMBER_SVC_URL, redis });
   await resolver.start();
   await service.register(authPlugin, { resolver });
-  const page = readFileSync(process.env.BENCH_PAGE_FILE as string, 'utf8');
+  const page = readFileSync(process.env.BENCH_PAGE_FILE as string); // bytes, as the feed sends them
   service.get('/api/timeline/posts/followings', { preHandler: service.authenticate }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(page));
   app = service;
 } else {

@@ -16,6 +16,9 @@ import { createPool } from './db/pool.ts';
 import { ContentRepo } from './db/content-repo.ts';
 import { FeedStore } from './feed/feed-store.ts';
 import { FeedService } from './feed/feed-service.ts';
+import { FeedPageMemo } from './feed/page-memo.ts';
+import { RedisKeyTracking } from './db/redis-tracking.ts';
+import { pageJson } from './routes/page-json.ts';
 import { PulledPosts } from './feed/pulled-posts.ts';
 import { FollowingsReader } from './members/followings.ts';
 import { SummaryReader } from './members/summaries.ts';
@@ -41,6 +44,8 @@ export interface BuildOptions {
 export interface TimelineInternals {
   feed: FeedService;
   feedStore: FeedStore;
+  memo: FeedPageMemo<Buffer> | null;
+  tracking: RedisKeyTracking | null;
   rankings: RankingService;
   followings: FollowingsReader;
   handle: (event: ActivityEvent) => Promise<void>;
@@ -90,9 +95,22 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
   const liked = new LikedReader({ db: pool, redis, ttlSeconds: config.LIKED_SET_TTL_SECONDS });
   const hydrator = new Hydrator({ content, summaries, liked, postCacheTtlMs: config.POST_CACHE_TTL_MS, summaryTtlMs: config.SUMMARY_CACHE_TTL_MS, onRefreshError });
   const followings = new FollowingsReader({ db: pool, redis, fanoutMaxFollowers: config.FEED_FANOUT_MAX_FOLLOWERS, ttlSeconds: config.FOLLOWINGS_CACHE_TTL_SECONDS, localTtlMs: config.FOLLOWINGS_LOCAL_CACHE_MS });
-  const feedStore = new FeedStore(redis, { cap: config.FEED_CACHE_SIZE, ttlSeconds: config.FEED_IDLE_TTL_SECONDS });
+  // Rendered feed pages are memoised while Redis announces no change of what they read.
+  let tracking: RedisKeyTracking | null = null;
+  const memo = config.FEED_PAGE_MEMO_MS > 0
+    ? new FeedPageMemo<Buffer>({ maxPages: config.FEED_PAGE_MEMO_SIZE, maxAgeMs: config.FEED_PAGE_MEMO_MS, epoch: () => tracking?.epoch ?? null })
+    : null;
+  if (memo) {
+    tracking = new RedisKeyTracking({
+      url: config.REDIS_URL,
+      onChange: (key) => memo.keyChanged(key),
+      onError: (error) => app.log.debug({ err: error }, 'redis key tracking: connection error (pages are not memoised meanwhile)'),
+    });
+    await tracking.start();
+  }
+  const feedStore = new FeedStore(redis, { cap: config.FEED_CACHE_SIZE, ttlSeconds: config.FEED_IDLE_TTL_SECONDS, ...(tracking ? { tracked: tracking } : {}) });
   const pulled = new PulledPosts({ content, ttlMs: config.PULLED_CACHE_TTL_MS, size: config.PULLED_CACHE_SIZE });
-  const feed = new FeedService({ store: feedStore, content, followings, hydrator, pulled, log: app.log });
+  const feed = new FeedService({ store: feedStore, content, followings, hydrator, pulled, log: app.log, render: (page) => pageJson(200, page), memo });
   const rankings = new RankingService({
     store: new RankingStore(redis),
     content,
@@ -110,6 +128,19 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [app.metrics],
   });
+  if (memo) {
+    new Counter({
+      name: 'timeline_feed_page_memo_total',
+      help: 'Follow-feed pages asked of the page memo, by result (hit: sent without being built)',
+      labelNames: ['result'],
+      registers: [app.metrics],
+      collect() {
+        this.reset();
+        this.inc({ result: 'hit' }, memo.stats.hits);
+        this.inc({ result: 'miss' }, memo.stats.misses);
+      },
+    });
+  }
   const fanOutWrites = new Counter({ name: 'timeline_fanout_writes_total', help: 'Cached feeds a post was written to', registers: [app.metrics] });
   const handle = createEventHandler({
     db: pool,
@@ -120,6 +151,7 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
     liked,
     hydrator,
     pulled,
+    memo,
     log: app.log,
     onFanOut: (info) => {
       fanOutSeconds.observe(info.ms / 1000);
@@ -144,7 +176,7 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
     });
   }
 
-  app.decorate('timeline', { feed, feedStore, rankings, followings, handle, consumer, jobs, redis });
+  app.decorate('timeline', { feed, feedStore, memo, tracking, rankings, followings, handle, consumer, jobs, redis });
   registerTimelineRoutes(app, { feed, rankings, reads, naiveFeedEnabled: config.TIMELINE_NAIVE_FEED_ENABLED });
 
   app.health.addReadinessCheck('postgres', () => pool.query('SELECT 1'));
@@ -160,6 +192,7 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
     await publisher?.close();
     await resolver.close();
     await pool.end();
+    tracking?.close();
     redis.disconnect();
   });
 

@@ -25,6 +25,14 @@ export const TimelineConfigSchema = {
    * on this one within this time (the unfollowed author's entries are already gone from Redis).
    */
   FOLLOWINGS_LOCAL_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
+  /**
+   * Rendered follow-feed pages are kept in process this long (feed/page-memo.ts): a change of
+   * the reader's feed or likes drops them at once (Redis announces it); counters and edits
+   * show up to this much later. 0 = off.
+   */
+  FEED_PAGE_MEMO_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 1_000 }),
+  /** ... at most this many pages (about 10 KB each). */
+  FEED_PAGE_MEMO_SIZE: Type.Integer({ minimum: 1, default: 2_000 }),
   /** Most popular / most commented: at most this many posts of one author. */
   RANKING_MAX_PER_AUTHOR: Type.Integer({ minimum: 1, default: 3 }),
   /** Author summaries are cached in process this long. */

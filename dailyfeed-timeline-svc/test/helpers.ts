@@ -46,6 +46,7 @@ export function testConfig(overrides: Record<string, string> = {}): TimelineConf
     SUMMARY_CACHE_TTL_MS: '0',
     POST_CACHE_TTL_MS: '0', // the cache tests turn it on
     PULLED_CACHE_TTL_MS: '0',
+    FEED_PAGE_MEMO_MS: '0', // page-memo.test.ts turns it on
 
     ...overrides,
   });

@@ -16,6 +16,7 @@ import type { FollowingsReader } from '../members/followings.ts';
 import type { RankingService } from '../ranking/ranking-service.ts';
 import type { Hydrator } from '../reads/hydrator.ts';
 import type { PulledPosts } from '../feed/pulled-posts.ts';
+import type { FeedPageMemo } from '../feed/page-memo.ts';
 import type { LikedReader } from '../reads/liked.ts';
 
 export interface HandlerDeps {
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   liked: LikedReader;
   hydrator: Hydrator;
   pulled: PulledPosts;
+  /** Memoised feed pages: dropped with the caches they were built from. */
+  memo?: FeedPageMemo<unknown> | null;
   log: FastifyBaseLogger;
   /** Called after a post was fanned out (metrics, tests). */
   onFanOut?: (info: { postId: string; followers: number; written: number; ms: number }) => void;
@@ -51,7 +54,10 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
     if (meta.deleted) return postDeleted({ ...event, memberId: meta.author_id });
     const started = performance.now();
     const targets = await d.followings.fanOutTargets(meta.author_id);
-    if (targets.pulled) d.pulled.evictAuthor(meta.author_id); // this replica shows it at once
+    if (targets.pulled) {
+      d.pulled.evictAuthor(meta.author_id); // this replica shows it at once
+      d.memo?.clear();
+    }
     const entry = { postId, authorId: meta.author_id, createdMs: meta.created_at.getTime() };
     const written = targets.followerIds.length > 0 ? await d.store.fanOut(targets.followerIds, entry) : 0;
     d.onFanOut?.({ postId, followers: targets.followerIds.length, written, ms: performance.now() - started });
@@ -64,6 +70,7 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
     const authorId = meta?.author_id ?? event.memberId;
     d.hydrator.evictPost(postId);
     d.pulled.evictAuthor(authorId);
+    d.memo?.clear();
     await d.db.query(
       `INSERT INTO timeline.post_tombstones (post_id, author_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (post_id) DO NOTHING`,
       [postId, authorId, event.occurredAt],
@@ -76,6 +83,7 @@ export function createEventHandler(d: HandlerDeps): (event: ActivityEvent) => Pr
     const readerId = event.memberId;
     const authorId = event.targetMemberId as string;
     await d.followings.evict(readerId);
+    d.memo?.dropReader(readerId);
     if (await d.followings.follows(readerId, authorId)) {
       const entries = await d.content.entriesByAuthors([authorId], null, d.store.cap);
       await d.store.addAuthorPosts(readerId, entries, entries.length < d.store.cap);

@@ -17,6 +17,7 @@ import type { Hydrator, KnownLikes } from '../reads/hydrator.ts';
 import { likedKey } from '../reads/liked.ts';
 import { encodePosition, isAfterDesc, mergeDesc, positionOf, type FeedEntry, type Position } from './entries.ts';
 import type { FeedStore } from './feed-store.ts';
+import type { FeedPageMemo } from './page-memo.ts';
 import type { PulledPosts } from './pulled-posts.ts';
 
 export interface FeedServiceDeps {
@@ -26,6 +27,10 @@ export interface FeedServiceDeps {
   hydrator: Hydrator;
   pulled: PulledPosts;
   log: FastifyBaseLogger;
+  /** Turns a page into the bytes the route sends (routes/page-json.ts). */
+  render: (page: Page<Post>) => Buffer;
+  /** Rendered pages kept while unchanged (page-memo.ts); null = every page is built. */
+  memo?: FeedPageMemo<Buffer> | null;
 }
 
 export class FeedService {
@@ -37,6 +42,22 @@ export class FeedService {
 
   constructor(deps: FeedServiceDeps) {
     this.#d = deps;
+  }
+
+  /** The page as rendered bytes: the memo's while nothing it was built from has changed. */
+  async renderedPage(readerId: string, cursor: Position | null, size: number): Promise<Buffer> {
+    const memo = this.#d.memo;
+    const variant = cursor === null ? String(size) : `${size}:${cursor.ms}:${cursor.id}`;
+    const memoised = memo?.get(readerId, variant);
+    if (memoised) return memoised;
+    const ticket = memo?.begin(readerId) ?? null;
+    let rendered: Buffer | undefined;
+    try {
+      rendered = this.#d.render(await this.page(readerId, cursor, size));
+      return rendered;
+    } finally {
+      if (ticket) memo?.settle(ticket, variant, rendered);
+    }
   }
 
   async page(readerId: string, cursor: Position | null, size: number): Promise<Page<Post>> {

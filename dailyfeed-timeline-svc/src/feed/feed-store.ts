@@ -129,23 +129,26 @@ export interface FeedPage {
 const TOUCH_EVERY_MS = 3_600_000;
 const MAX_TOUCHED = 100_000;
 
+/** A connection whose reads Redis tracks (db/redis-tracking.ts); epoch null = not tracking now. */
+export interface TrackedReads {
+  client: Redis;
+  readonly epoch: number | null;
+}
+
 export class FeedStore {
   readonly #redis: ScriptedRedis;
+  readonly #tracked: TrackedReads | null;
   readonly cap: number;
   readonly ttlSeconds: number;
   readonly #touchedAt = new Map<string, number>();
 
-  constructor(redis: Redis, options: { cap: number; ttlSeconds: number }) {
+  /** `tracked`: pages are read on it while it tracks, so the page memo hears of their changes. */
+  constructor(redis: Redis, options: { cap: number; ttlSeconds: number; tracked?: TrackedReads }) {
     this.cap = options.cap;
     this.ttlSeconds = options.ttlSeconds;
-    const scripted = redis as ScriptedRedis;
-    if (typeof scripted.tlFeedAdd !== 'function') {
-      redis.defineCommand('tlFeedAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
-      redis.defineCommand('tlFeedRemoveAuthor', { numberOfKeys: 1, lua: REMOVE_AUTHOR_SCRIPT });
-      redis.defineCommand('tlFeedFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
-      redis.defineCommand('tlFeedPage', { numberOfKeys: 2, lua: PAGE_SCRIPT });
-    }
-    this.#redis = scripted;
+    this.#redis = withScripts(redis);
+    this.#tracked = options.tracked ?? null;
+    if (this.#tracked) withScripts(this.#tracked.client);
   }
 
   async state(readerId: string): Promise<FeedState | null> {
@@ -163,7 +166,8 @@ export class FeedStore {
     const max = cursor === null ? '+inf' : String(cursor.ms);
     const now = Date.now();
     const touch = (this.#touchedAt.get(readerId) ?? 0) < now - Math.min(TOUCH_EVERY_MS, this.ttlSeconds * 250);
-    const [flat, bottom, likedIds] = await this.#redis.tlFeedPage(feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds);
+    const redis = this.#tracked !== null && this.#tracked.epoch !== null ? (this.#tracked.client as ScriptedRedis) : this.#redis;
+    const [flat, bottom, likedIds] = await redis.tlFeedPage(feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds);
     // The sentinel's score is the state; a set without it is missing (rebuild).
     const state = bottom[0] === '!' ? stateOfScore(Number(bottom[1])) : null;
     if (touch && state !== null) {
@@ -247,6 +251,17 @@ export class FeedStore {
   async drop(readerId: string): Promise<void> {
     await this.#redis.del(feedKey(readerId));
   }
+}
+
+function withScripts(redis: Redis): ScriptedRedis {
+  const scripted = redis as ScriptedRedis;
+  if (typeof scripted.tlFeedAdd !== 'function') {
+    redis.defineCommand('tlFeedAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
+    redis.defineCommand('tlFeedRemoveAuthor', { numberOfKeys: 1, lua: REMOVE_AUTHOR_SCRIPT });
+    redis.defineCommand('tlFeedFinish', { numberOfKeys: 1, lua: FINISH_SCRIPT });
+    redis.defineCommand('tlFeedPage', { numberOfKeys: 2, lua: PAGE_SCRIPT });
+  }
+  return scripted;
 }
 
 function pairsOf(entries: FeedEntry[]): Array<string | number> {

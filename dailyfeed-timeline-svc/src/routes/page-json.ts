@@ -15,34 +15,47 @@ import { Page } from '../../dailyfeed-shared/src/contracts/pagination.ts';
 const stringifyPost = fastJson(Post);
 const stringifyPage = fastJson(SuccessEnvelope(Page(Post)));
 const EMPTY_CONTENT = '"content":[]';
-const cache = new WeakMap<Post, string>();
+const COMMA = Buffer.from(',');
+const cache = new WeakMap<Post, Buffer>();
 
-export function postJson(post: Post): string {
+/** The Post's JSON as UTF-8 bytes, encoded once per Post object. */
+export function postJson(post: Post): Buffer {
   let json = cache.get(post);
   if (json === undefined) {
-    json = stringifyPost(post);
+    json = Buffer.from(stringifyPost(post), 'utf8');
     cache.set(post, json);
   }
   return json;
 }
 
-/** `success(status, page)` as the route's serialiser would write it. */
-export function pageJson(status: number, page: Page<Post>): string {
+/**
+ * `success(status, page)` as the route's serialiser would write it, as bytes: a page of cached
+ * posts is one copy of their bytes (a string page would be scanned for its byte length, then
+ * encoded again on every socket write; Hangul makes that a two-byte string).
+ */
+export function pageJson(status: number, page: Page<Post>): Buffer {
   const shell = stringifyPage(success(status, { ...page, content: [] }));
   const at = shell.indexOf(EMPTY_CONTENT); // the first array of the shell: status and result hold no user text
   if (at < 0) throw new Error('page envelope without a content array');
-  // One join: one flat string for the socket write, not a rope of concatenations.
-  const parts: string[] = [`${shell.slice(0, at)}"content":[`];
-  for (let i = 0; i < page.content.length; i++) parts.push(i === 0 ? postJson(page.content[i] as Post) : `,${postJson(page.content[i] as Post)}`);
-  parts.push(`]${shell.slice(at + EMPTY_CONTENT.length)}`);
-  return parts.join('');
+  const parts: Buffer[] = [Buffer.from(`${shell.slice(0, at)}"content":[`, 'utf8')];
+  for (let i = 0; i < page.content.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(postJson(page.content[i] as Post));
+  }
+  parts.push(Buffer.from(`]${shell.slice(at + EMPTY_CONTENT.length)}`, 'utf8'));
+  return Buffer.concat(parts);
 }
 
 /**
- * Sends a 200 page as ready JSON: Fastify sends a string with a JSON content type as is, so the
- * route's schema serialiser (which would encode every post again) is skipped; the schema still
- * documents the route and page-json.ts writes what it would.
+ * Sends a 200 page as ready JSON bytes: Fastify sends a Buffer as is, so the route's schema
+ * serialiser (which would encode every post again) is skipped; the schema still documents the
+ * route and page-json.ts writes what it would.
  */
 export function sendPage(reply: unknown, page: Page<Post>): FastifyReply {
-  return (reply as FastifyReply).type('application/json; charset=utf-8').send(pageJson(200, page));
+  return sendJsonBytes(reply, pageJson(200, page));
+}
+
+/** Sends JSON already rendered (by pageJson). */
+export function sendJsonBytes(reply: unknown, json: Buffer): FastifyReply {
+  return (reply as FastifyReply).type('application/json; charset=utf-8').send(json);
 }

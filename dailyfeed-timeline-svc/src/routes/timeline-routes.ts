@@ -10,7 +10,7 @@ import type { FeedService } from '../feed/feed-service.ts';
 import { parseWindow } from '../ranking/formula.ts';
 import type { RankingService } from '../ranking/ranking-service.ts';
 import type { ReadService } from '../reads/read-service.ts';
-import { sendPage } from './page-json.ts';
+import { sendJsonBytes, sendPage } from './page-json.ts';
 
 export interface TimelineRouteDeps {
   feed: FeedService;
@@ -22,7 +22,9 @@ export interface TimelineRouteDeps {
 const Window = Type.Optional(Type.Union([Type.Literal('24h'), Type.Literal('7d'), Type.Literal('30d')], { default: '24h' }));
 const FeedQuery = Type.Object({
   ...PageQuery.properties,
-  impl: Type.Optional(Type.Union([Type.Literal('cached'), Type.Literal('naive')], { description: 'benchmark only (TIMELINE_NAIVE_FEED_ENABLED)' })),
+  impl: Type.Optional(Type.Union([Type.Literal('cached'), Type.Literal('naive'), Type.Literal('built')], {
+    description: 'benchmark only (TIMELINE_NAIVE_FEED_ENABLED): naive = the original pull query; built = the page memo skipped',
+  })),
 });
 const RankingQuery = Type.Object({ ...PageQuery.properties, window: Window });
 const security = [{ bearerAuth: [] }];
@@ -39,7 +41,8 @@ export function registerTimelineRoutes(app: ServiceApp, deps: TimelineRouteDeps)
     const size = pageSize(request.query.size);
     const cursor = decodePosition(request.query.cursor);
     if (deps.naiveFeedEnabled && request.query.impl === 'naive') return success(200, await deps.feed.naivePage(me(request), cursor, size));
-    return sendPage(reply, await deps.feed.page(me(request), cursor, size));
+    if (deps.naiveFeedEnabled && request.query.impl === 'built') return sendPage(reply, await deps.feed.page(me(request), cursor, size));
+    return sendJsonBytes(reply, await deps.feed.renderedPage(me(request), cursor, size));
   });
 
   for (const [path, kind, summary] of [

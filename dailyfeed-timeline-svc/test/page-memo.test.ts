@@ -1,0 +1,210 @@
+/**
+ * The follow feed's page memo: its bookkeeping with a fake clock and epoch, then the real thing
+ * on Redis (own db index): a memoised page goes as soon as Redis announces a change of the
+ * reader's feed or liked set, a flush, or a lapse of tracking, long before its age runs out.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { ServiceApp } from '../dailyfeed-shared/src/http/app-factory.ts';
+import { startFakeMemberService, type FakeMemberService } from '../dailyfeed-shared/testing/fake-member-service.ts';
+import { buildApp } from '../src/app.ts';
+import { FeedPageMemo } from '../src/feed/page-memo.ts';
+import { Fixtures } from './fixtures.ts';
+import { event, skipReason, testConfig, testRedis, waitFor } from './helpers.ts';
+
+describe('page memo bookkeeping', () => {
+  const setup = (maxPages = 100) => {
+    const clock = { now: 1_000, epoch: 1 as number | null };
+    const memo = new FeedPageMemo<string>({ maxPages, maxAgeMs: 500, epoch: () => clock.epoch, now: () => clock.now });
+    const store = (reader: string, variant: string, value: string) => {
+      const ticket = memo.begin(reader);
+      if (!ticket) throw new Error('not tracking');
+      memo.settle(ticket, variant, value);
+    };
+    return { clock, memo, store };
+  };
+
+  it('serves a page for its maximum age from the start of its build, then not', () => {
+    const { clock, memo } = setup();
+    const ticket = memo.begin('r1')!;
+    clock.now += 100; // the build took 100 ms
+    memo.settle(ticket, '20', 'page');
+    clock.now += 399;
+    expect(memo.get('r1', '20')).toBe('page');
+    expect(memo.get('r1', '10')).toBeUndefined(); // another size is another page
+    clock.now += 1;
+    expect(memo.get('r1', '20')).toBeUndefined();
+  });
+
+  it('does not store a page whose reader changed during its build; other readers do not matter', () => {
+    const { memo } = setup();
+    const t1 = memo.begin('r1')!;
+    const t2 = memo.begin('r2')!;
+    memo.keyChanged('tl:feed:r1');
+    memo.settle(t1, '20', 'stale');
+    memo.settle(t2, '20', 'fine');
+    expect(memo.get('r1', '20')).toBeUndefined();
+    expect(memo.get('r2', '20')).toBe('fine');
+    const t3 = memo.begin('r2')!;
+    memo.keyChanged('tl:liked:r2');
+    memo.settle(t3, '10', 'stale');
+    expect(memo.get('r2', '10')).toBeUndefined();
+    expect(memo.get('r2', '20')).toBeUndefined(); // the announcement dropped the stored page too
+    memo.keyChanged('tl:rank:pop:24h'); // not a reader's key
+    const t4 = memo.begin('r3')!;
+    memo.settle(t4, '20', 'kept');
+    expect(memo.get('r3', '20')).toBe('kept');
+  });
+
+  it('a flush or a tracking lapse drops everything and refuses builds that began before it', () => {
+    const { clock, memo, store } = setup();
+    store('r1', '20', 'a');
+    const during = memo.begin('r2')!;
+    memo.keyChanged(null);
+    memo.settle(during, '20', 'b');
+    expect(memo.get('r1', '20')).toBeUndefined();
+    expect(memo.get('r2', '20')).toBeUndefined();
+
+    store('r1', '20', 'a');
+    const before = memo.begin('r2')!;
+    clock.epoch = 2; // the tracked connection was lost and tracks again
+    memo.settle(before, '20', 'b');
+    expect(memo.get('r1', '20')).toBeUndefined(); // read in an older epoch
+    expect(memo.get('r2', '20')).toBeUndefined();
+    clock.epoch = null;
+    expect(memo.begin('r1')).toBeNull(); // not tracking: nothing is memoised
+  });
+
+  it('keeps at most maxPages pages, dropping the least recently stored readers, and a few per reader', () => {
+    const { memo, store } = setup(5);
+    for (const variant of ['1', '2', '3', '4', '5']) store('r1', variant, variant);
+    expect(memo.size).toBe(4); // four variants per reader
+    expect(memo.get('r1', '1')).toBeUndefined();
+    store('r2', '20', 'x');
+    expect(memo.size).toBe(5);
+    store('r3', '20', 'y'); // over the bound: r1, the least recent, goes whole
+    expect(memo.size).toBe(2);
+    expect(memo.get('r1', '5')).toBeUndefined();
+    expect(memo.get('r2', '20')).toBe('x');
+    expect(memo.get('r3', '20')).toBe('y');
+  });
+
+  it('ends a ticket whose build failed without storing anything', () => {
+    const { memo } = setup();
+    const ticket = memo.begin('r1')!;
+    memo.settle(ticket, '20', undefined);
+    expect(memo.size).toBe(0);
+  });
+});
+
+const skip = await skipReason(['postgres', 'redis']);
+
+describe.skipIf(skip)('page memo on Redis key tracking', () => {
+  let app: ServiceApp;
+  let fake: FakeMemberService;
+  let fx: Fixtures;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    fx = new Fixtures();
+    redis = testRedis();
+    fake = await startFakeMemberService();
+    // A long age: only announcements and events can make a page go within these tests.
+    app = await buildApp({ ...testConfig({ FEED_PAGE_MEMO_MS: '5000' }), MEMBER_SVC_URL: fake.url }, { logger: false, publisher: null });
+    await app.ready();
+    await waitFor('key tracking', 5_000, () => tracking());
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await fake?.close();
+    await fx?.close();
+    redis?.disconnect();
+  });
+
+  const read = async (readerId: string) => {
+    const response = await app.inject({ method: 'GET', url: '/api/timeline/posts/followings?size=20', headers: { authorization: `Bearer ${fake.tokenFor({ id: readerId })}` } });
+    expect(response.statusCode).toBe(200);
+    return { body: response.body, posts: response.json().data.content as Array<{ id: string; liked: boolean }> };
+  };
+  const memoStats = () => ({ ...app.timeline.memo!.stats });
+  const tracking = () => app.timeline.tracking?.epoch !== null;
+  /** Reads until a read is answered by the memo (a reader's first read rebuilds its set: that change drops the first page). */
+  const untilMemoised = (readerId: string) =>
+    waitFor('a memoised page', 1_000, async () => {
+      const before = memoStats().hits;
+      await read(readerId);
+      return memoStats().hits > before;
+    });
+  /** Reads until the page shows `expected` (the announcement is asynchronous); returns the ms. */
+  const readUntil = (readerId: string, what: string, expected: (posts: Array<{ id: string; liked: boolean }>) => boolean) =>
+    waitFor(what, 1_000, async () => expected((await read(readerId)).posts));
+
+  it('answers a repeated read from the memo, byte for byte', async () => {
+    const [reader, a] = [await fx.member(), await fx.member()];
+    await fx.follow(reader, a);
+    const p1 = await fx.post(a);
+    const built = await read(reader);
+    expect(built.posts.map((p) => p.id)).toEqual([p1]);
+    await untilMemoised(reader);
+    const before = memoStats();
+    const memoised = await read(reader);
+    expect(memoStats().hits).toBe(before.hits + 1);
+    expect(memoised.body).toBe(built.body);
+  });
+
+  it('a fanned-out post, a removed entry and a like reach a memoised page within a second', async () => {
+    const [reader, a] = [await fx.member(), await fx.member()];
+    await fx.follow(reader, a);
+    const p1 = await fx.post(a, { createdAt: new Date(Date.now() - 1000) });
+    expect((await read(reader)).posts.map((p) => p.id)).toEqual([p1]);
+    await untilMemoised(reader);
+
+    const p2 = await fx.post(a);
+    await app.timeline.handle(event({ type: 'POST_CREATE', memberId: a, postId: p2 }));
+    const created = await readUntil(reader, 'the new post', (posts) => posts[0]?.id === p2);
+
+    await fx.like(p1, reader);
+    await app.timeline.handle(event({ type: 'LIKE_POST', memberId: reader, postId: p1 }));
+    const liked = await readUntil(reader, 'liked', (posts) => posts.find((p) => p.id === p1)?.liked === true);
+
+    // Another replica handled the delete (not this one): only the set's change tells this one.
+    await fx.deletePost(p2);
+    await redis.zrem(`tl:feed:${reader}`, `${p2.padStart(20, '0')}:${a}`);
+    const removed = await readUntil(reader, 'the removed entry', (posts) => !posts.some((p) => p.id === p2));
+    console.log(`memoised page changed after: new post ${created} ms, like ${liked} ms, removed entry ${removed} ms (max age 5000 ms)`);
+  });
+
+  it('a follow change handled here drops the reader\'s pages at once', async () => {
+    const [reader, a, b] = [await fx.member(), await fx.member(), await fx.member()];
+    await fx.follow(reader, a);
+    const pa = await fx.post(a);
+    const pb = await fx.post(b);
+    expect((await read(reader)).posts.map((p) => p.id)).toEqual([pa]);
+    await untilMemoised(reader);
+    await fx.follow(reader, b);
+    await app.timeline.handle(event({ type: 'MEMBER_FOLLOW', memberId: reader, targetMemberId: b }));
+    expect((await read(reader)).posts.map((p) => p.id)).toEqual([pb, pa]);
+  });
+
+  it('a flush empties the memo; a page is not memoised while tracking is lost, and a change made meanwhile is seen', async () => {
+    const [reader, a] = [await fx.member(), await fx.member()];
+    await fx.follow(reader, a);
+    const p1 = await fx.post(a, { createdAt: new Date(Date.now() - 1000) });
+    await untilMemoised(reader);
+    expect(app.timeline.memo!.size).toBeGreaterThan(0);
+    await redis.flushdb(); // our own db index only (testRedisUrl)
+    await waitFor('the flush announced', 1_000, () => app.timeline.memo!.size === 0);
+
+    expect((await read(reader)).posts.map((p) => p.id)).toEqual([p1]); // rebuilt
+    await untilMemoised(reader);
+    expect(app.timeline.memo!.size).toBeGreaterThan(0);
+    await redis.client('KILL', 'ID', app.timeline.tracking!.listenerId as string); // the announcements are lost from here
+    await waitFor('the lapse noticed', 1_000, () => app.timeline.memo!.size === 0);
+    const p2 = await fx.post(a);
+    await app.timeline.handle(event({ type: 'POST_CREATE', memberId: a, postId: p2 })); // maybe unannounced: nobody may listen
+    expect((await read(reader)).posts.map((p) => p.id)).toEqual([p2, p1]);
+    await waitFor('tracking again', 5_000, () => tracking());
+    await untilMemoised(reader);
+  });
+});
