@@ -166,8 +166,10 @@ export class FeedStore {
     const max = cursor === null ? '+inf' : String(cursor.ms);
     const now = Date.now();
     const touch = (this.#touchedAt.get(readerId) ?? 0) < now - Math.min(TOUCH_EVERY_MS, this.ttlSeconds * 250);
-    const redis = this.#tracked !== null && this.#tracked.epoch !== null ? (this.#tracked.client as ScriptedRedis) : this.#redis;
-    const [flat, bottom, likedIds] = await redis.tlFeedPage(feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds);
+    const args = [feedKey(readerId), likedSetKey, max, limit, touch ? this.ttlSeconds : 0, ...extraIds] as const;
+    const tracked = this.#tracked !== null && this.#tracked.epoch !== null ? (this.#tracked.client as ScriptedRedis) : null;
+    // The tracked connection lost under the read: the page is still read (not memoised: the epoch moved).
+    const [flat, bottom, likedIds] = tracked ? await tracked.tlFeedPage(...args).catch(() => this.#redis.tlFeedPage(...args)) : await this.#redis.tlFeedPage(...args);
     // The sentinel's score is the state; a set without it is missing (rebuild).
     const state = bottom[0] === '!' ? stateOfScore(Number(bottom[1])) : null;
     if (touch && state !== null) {
