@@ -89,6 +89,18 @@ describe('page memo bookkeeping', () => {
     expect(memo.get('r3', '20')).toBe('y');
   });
 
+  it('remembers a bounded number of changes during builds, then refuses every build in flight', () => {
+    const { memo } = setup();
+    const ticket = memo.begin('r0')!;
+    for (let i = 1; i <= 10_000; i++) memo.dropReader(`r${i}`);
+    const other = memo.begin('x')!;
+    memo.settle(other, '20', 'kept'); // 10,000 changes of others: still remembered one by one
+    expect(memo.get('x', '20')).toBe('kept');
+    memo.dropReader('r10001');
+    memo.settle(ticket, '20', 'refused');
+    expect(memo.get('r0', '20')).toBeUndefined();
+  });
+
   it('ends a ticket whose build failed without storing anything', () => {
     const { memo } = setup();
     const ticket = memo.begin('r1')!;

@@ -32,6 +32,7 @@ interface Memoised<V> {
 
 /** Pages kept per reader (first pages of a few sizes, a few pages deep). */
 const VARIANTS_PER_READER = 4;
+const MAX_CHANGES_REMEMBERED = 10_000;
 const FEED_PREFIX = feedKey('');
 const LIKED_PREFIX = likedKey('');
 
@@ -116,7 +117,14 @@ export class FeedPageMemo<V> {
       this.#count -= pages.size;
       this.#pages.delete(readerId);
     }
-    if (this.#building > 0) this.#changedAt.set(readerId, ++this.#seq);
+    if (this.#building === 0) return;
+    this.#changedAt.set(readerId, ++this.#seq);
+    // Builds never all done under load: past a bound, count it as a change of everyone (the
+    // builds in flight are then not kept, which is always safe).
+    if (this.#changedAt.size > MAX_CHANGES_REMEMBERED) {
+      this.#changedAt.clear();
+      this.#allChangedAt = this.#seq;
+    }
   }
 
   clear(): void {
