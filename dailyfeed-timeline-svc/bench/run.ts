@@ -127,6 +127,15 @@ async function memoHitRate(port: number): Promise<number | null> {
   return Number.isFinite(hits) && hits + misses > 0 ? hits / (hits + misses) : null;
 }
 
+/** Feed and hello world are measured this many times each, alternating; the medians count. */
+const ROUNDS = 3;
+
+/** The round with the median requests/s (its latencies with it). */
+function medianOf(rounds: Measured[]): Measured {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)] as Measured;
+}
+
 async function waitRankingsReady(redis: Redis, port: number, headers: Record<string, string>): Promise<number> {
   const started = Date.now();
   await fetch(`http://127.0.0.1:${port}/api/timeline/posts/most-popular?window=30d`, { headers }); // starts the rebuild
@@ -197,7 +206,22 @@ async function main(): Promise<void> {
     const feedRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20', headers }));
     const naiveRequests = readerHeaders.map((headers) => ({ path: '/api/timeline/posts/followings?size=20&impl=naive', headers }));
     for (const headers of readerHeaders) await fetch(`http://127.0.0.1:${timeline.port}/api/timeline/posts/followings?size=20`, { headers }); // cached sets built
-    const feed = await measure('follow feed (fan-out + hybrid pull)', timeline.port, feedRequests, duration, connections);
+    // Feed and hello world alternate (ROUNDS each, medians kept): the machine's speed drifts
+    // between minutes by more than the goal's margin, so the two are measured side by side.
+    const hello = await startTarget(target, { BENCH_TARGET: 'hello' });
+    children.push(hello.child);
+    await measure('warm-up', hello.port, [{ path: '/hello' }], 1, connections);
+    await measure('warm-up', timeline.port, feedRequests, 1, connections);
+    const feedRounds: Measured[] = [];
+    const helloRounds: Measured[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      feedRounds.push(await measure(`follow feed (fan-out + hybrid pull), round ${round}`, timeline.port, feedRequests, duration, connections));
+      helloRounds.push(await measure(`fastify hello world, round ${round}`, hello.port, [{ path: '/hello' }], duration, connections));
+    }
+    const feed = { ...medianOf(feedRounds), name: 'follow feed (fan-out + hybrid pull)' };
+    const helloWorld = { ...medianOf(helloRounds), name: 'fastify hello world' };
+    const roundRatios = feedRounds.map((f, i) => +(f.requestsPerSecond / Math.max(1, (helloRounds[i] as Measured).requestsPerSecond)).toFixed(3));
+    log(`feed / hello world by round: ${roundRatios.join(', ')}`);
     const memo = await memoHitRate(timeline.port);
     log(`page memo: ${memo === null ? 'off' : `${(memo * 100).toFixed(1)}% of feed pages sent without being built`}`);
     const naive = await measure('follow feed, naive IN (followings)', timeline.port, naiveRequests, duration, connections);
@@ -217,10 +241,6 @@ async function main(): Promise<void> {
     const ceiling = await measure('same route, page from memory (no feed work)', ceilingTarget.port, feedRequests, duration, connections);
     rmSync(pageDir, { recursive: true, force: true });
 
-    const hello = await startTarget(target, { BENCH_TARGET: 'hello' });
-    children.push(hello.child);
-    await measure('warm-up', hello.port, [{ path: '/hello' }], 1, connections);
-    const helloWorld = await measure('fastify hello world', hello.port, [{ path: '/hello' }], duration, connections);
 
     const { rows } = await pool.query<{ max: number; p50: number }>(
       'SELECT max(followers_count) AS max, percentile_cont(0.5) WITHIN GROUP (ORDER BY followings_count) AS p50 FROM member.members WHERE id = ANY($1::bigint[])',
@@ -228,7 +248,8 @@ async function main(): Promise<void> {
     );
     const ratios = {
       feedVsNaive: +(feed.requestsPerSecond / Math.max(1, naive.requestsPerSecond)).toFixed(2),
-      feedVsHello: +(feed.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
+      // The median of the rounds' ratios: each round's feed and hello world ran a minute apart at most.
+      feedVsHello: [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] as number,
       rankingsFullVsTenth: +(rankFull.requestsPerSecond / Math.max(1, rankSmall.requestsPerSecond)).toFixed(2),
       unmemoisedVsHello: +(unmemoised.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
       feedVsCeiling: +(feed.requestsPerSecond / Math.max(1, ceiling.requestsPerSecond)).toFixed(3),
@@ -241,6 +262,7 @@ async function main(): Promise<void> {
       settings: { durationSeconds: duration, connections, hybridThreshold: 10_000, feedCacheSize: 800 },
       results: [feed, naive, unmemoised, ceiling, helloWorld, rankSmall, rankFull],
       pageMemoHitRate: memo,
+      feedVsHelloByRound: roundRatios,
       ratios,
       goals,
       rankingsRebuildMs: { tenth: rebuild1, full: rebuild2 },
@@ -253,7 +275,7 @@ async function main(): Promise<void> {
     const row = (scenario: string, value: Measured, baseline: Measured) => ({ scenario, metric: 'req/s', value: value.requestsPerSecond, baseline: baseline.name, baselineValue: baseline.requestsPerSecond, ratio: +(value.requestsPerSecond / Math.max(1, baseline.requestsPerSecond)).toFixed(3) });
     console.log(`BENCH_JSON ${JSON.stringify([
       row('follow feed vs naive IN (goal >= 10)', feed, naive),
-      row('follow feed vs hello world (goal >= 0.25)', feed, helloWorld),
+      { ...row('follow feed vs hello world (goal >= 0.25, median of alternating rounds)', feed, helloWorld), ratio: ratios.feedVsHello },
       row('most popular 30d, all posts vs a tenth (goal >= 0.8)', rankFull, rankSmall),
       row('follow feed, page memo off, vs hello world', unmemoised, helloWorld),
       row('follow feed vs the same route without the feed', feed, ceiling),
@@ -275,7 +297,7 @@ function printTable(results: Measured[], ratios: Record<string, number>, goals: 
   for (const r of results) lines.push(`| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} |`);
   lines.push('', '| ratio | value | goal | met |', '|---|---:|---:|---|');
   lines.push(`| feed / naive | ${ratios.feedVsNaive} | >= 10 | ${goals.feedVsNaive ? 'yes' : 'no'} |`);
-  lines.push(`| feed / hello world | ${ratios.feedVsHello} | >= 0.25 | ${goals.feedVsHello ? 'yes' : 'no'} |`);
+  lines.push(`| feed / hello world (median of ${ROUNDS} alternating rounds) | ${ratios.feedVsHello} | >= 0.25 | ${goals.feedVsHello ? 'yes' : 'no'} |`);
   lines.push(`| rankings all posts / a tenth | ${ratios.rankingsFullVsTenth} | >= 0.8 | ${goals.rankingsFullVsTenth ? 'yes' : 'no'} |`);
   lines.push(`| feed with the page memo off / hello world | ${ratios.unmemoisedVsHello} | (reference) | |`);
   lines.push(`| feed / same route without the feed | ${ratios.feedVsCeiling} | (reference) | |`);
