@@ -118,13 +118,14 @@ async function measure(name: string, port: number, requests: Array<{ path: strin
   return measured;
 }
 
-/** The share of feed pages the page memo answered so far (null: no memo). */
-async function memoHitRate(port: number): Promise<number | null> {
+/** The page memo's answers so far by result (null: no memo). */
+async function memoAnswers(port: number): Promise<Record<string, number> | null> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const count = (result: string) => Number(new RegExp(`^timeline_feed_page_memo_total\\{result="${result}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  const hits = count('hit');
-  const misses = count('miss');
-  return Number.isFinite(hits) && hits + misses > 0 ? hits / (hits + misses) : null;
+  const answers: Record<string, number> = {};
+  for (const match of text.matchAll(/^timeline_feed_page_memo_total\{result="(\w+)"[^}]*\} (\d+)/gm)) answers[match[1] as string] = Number(match[2]);
+  if (Object.keys(answers).length === 0) return null;
+  answers.joined = Number(/^timeline_feed_page_memo_joined_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  return answers;
 }
 
 /** Feed and hello world are measured this many times each, alternating; the medians count. */
@@ -222,8 +223,11 @@ async function main(): Promise<void> {
     const helloWorld = { ...medianOf(helloRounds), name: 'fastify hello world' };
     const roundRatios = feedRounds.map((f, i) => +(f.requestsPerSecond / Math.max(1, (helloRounds[i] as Measured).requestsPerSecond)).toFixed(3));
     log(`feed / hello world by round: ${roundRatios.join(', ')}`);
-    const memo = await memoHitRate(timeline.port);
-    log(`page memo: ${memo === null ? 'off' : `${(memo * 100).toFixed(1)}% of feed pages sent without being built`}`);
+    const answers = await memoAnswers(timeline.port);
+    // Every ask is one of hit / absent / expired / lapsed; a miss may then join a build in flight.
+    const asked = answers ? (answers.hit ?? 0) + (answers.absent ?? 0) + (answers.expired ?? 0) + (answers.lapsed ?? 0) : 0;
+    const memo = answers && asked > 0 ? ((answers.hit ?? 0) + (answers.joined ?? 0)) / asked : null;
+    log(`page memo: ${memo === null ? 'off' : `${(memo * 100).toFixed(1)}% of feed pages sent without a build of their own (${JSON.stringify(answers)})`}`);
     const naive = await measure('follow feed, naive IN (followings)', timeline.port, naiveRequests, duration, connections);
 
     // The same feed with the page memo skipped (`?impl=built`, same process, same warm caches):

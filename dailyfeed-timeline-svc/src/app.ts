@@ -131,13 +131,21 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
   if (memo) {
     new Counter({
       name: 'timeline_feed_page_memo_total',
-      help: 'Follow-feed pages asked of the page memo, by result (hit: sent without being built)',
+      help: 'Follow-feed pages asked of the page memo, by result: hit (sent without being built), absent, expired, lapsed (tracking lost since)',
       labelNames: ['result'],
       registers: [app.metrics],
       collect() {
         this.reset();
-        this.inc({ result: 'hit' }, memo.stats.hits);
-        this.inc({ result: 'miss' }, memo.stats.misses);
+        for (const result of ['hit', 'absent', 'expired', 'lapsed'] as const) this.inc({ result }, memo.stats[result === 'hit' ? 'hits' : result]);
+      },
+    });
+    new Counter({
+      name: 'timeline_feed_page_memo_joined_total',
+      help: 'Follow-feed pages missed by the page memo but sent from a build of the same page already in flight',
+      registers: [app.metrics],
+      collect() {
+        this.reset();
+        this.inc(memo.stats.joined);
       },
     });
   }

@@ -12,100 +12,150 @@ import { FeedPageMemo } from '../src/feed/page-memo.ts';
 import { Fixtures } from './fixtures.ts';
 import { event, skipReason, testConfig, testRedis, waitFor } from './helpers.ts';
 
+/** A build the test finishes by hand. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 describe('page memo bookkeeping', () => {
   const setup = (maxPages = 100) => {
     const clock = { now: 1_000, epoch: 1 as number | null };
     const memo = new FeedPageMemo<string>({ maxPages, maxAgeMs: 500, epoch: () => clock.epoch, now: () => clock.now });
-    const store = (reader: string, variant: string, value: string) => {
-      const ticket = memo.begin(reader);
-      if (!ticket) throw new Error('not tracking');
-      memo.settle(ticket, variant, value);
-    };
-    return { clock, memo, store };
+    let builds = 0;
+    const store = (reader: string, variant: string, value: string) =>
+      memo.page(reader, variant, async () => {
+        builds += 1;
+        return value;
+      });
+    return { clock, memo, store, builds: () => builds };
   };
 
-  it('serves a page for its maximum age from the start of its build, then not', () => {
-    const { clock, memo } = setup();
-    const ticket = memo.begin('r1')!;
-    clock.now += 100; // the build took 100 ms
-    memo.settle(ticket, '20', 'page');
+  it('serves a page for its maximum age from the start of its build, then builds it again', async () => {
+    const { clock, memo, store, builds } = setup();
+    await memo.page('r1', '20', async () => {
+      clock.now += 100; // the build takes 100 ms
+      return 'page';
+    });
     clock.now += 399;
-    expect(memo.get('r1', '20')).toBe('page');
-    expect(memo.get('r1', '10')).toBeUndefined(); // another size is another page
+    expect(await store('r1', '20', 'new')).toBe('page');
+    expect(await store('r1', '10', 'other size')).toBe('other size'); // another size is another page
+    expect(builds()).toBe(1);
     clock.now += 1;
-    expect(memo.get('r1', '20')).toBeUndefined();
+    expect(await store('r1', '20', 'new')).toBe('new');
+    expect(memo.stats).toMatchObject({ hits: 1, absent: 2, expired: 1 });
   });
 
-  it('does not store a page whose reader changed during its build; other readers do not matter', () => {
-    const { memo } = setup();
-    const t1 = memo.begin('r1')!;
-    const t2 = memo.begin('r2')!;
+  it('shares one build among concurrent asks of a page, unless the reader changed since it began', async () => {
+    const { memo, builds, store } = setup();
+    const first = deferred<string>();
+    const a = memo.page('r1', '20', () => first.promise);
+    const b = store('r1', '20', 'second build');
+    first.resolve('first build');
+    expect([await a, await b]).toEqual(['first build', 'first build']);
+    expect(builds()).toBe(0);
+    expect(memo.stats.joined).toBe(1);
+
+    const slow = deferred<string>();
+    const c = memo.page('r2', '20', () => slow.promise);
+    memo.keyChanged('tl:feed:r2'); // the reader changed while the page was being built
+    const d = store('r2', '20', 'after the change');
+    slow.resolve('before the change');
+    expect(await c).toBe('before the change'); // asked before the change: may have it
+    expect(await d).toBe('after the change');
+    expect(await store('r2', '20', 'x')).toBe('after the change'); // the later build is the one kept
+  });
+
+  it('does not keep a page whose reader changed during its build; other readers do not matter', async () => {
+    const { memo, store } = setup();
+    const b1 = deferred<string>();
+    const b2 = deferred<string>();
+    const p1 = memo.page('r1', '20', () => b1.promise);
+    const p2 = memo.page('r2', '20', () => b2.promise);
     memo.keyChanged('tl:feed:r1');
-    memo.settle(t1, '20', 'stale');
-    memo.settle(t2, '20', 'fine');
+    b1.resolve('stale');
+    b2.resolve('fine');
+    await Promise.all([p1, p2]);
     expect(memo.get('r1', '20')).toBeUndefined();
     expect(memo.get('r2', '20')).toBe('fine');
-    const t3 = memo.begin('r2')!;
+    const b3 = deferred<string>();
+    const p3 = memo.page('r2', '10', () => b3.promise);
     memo.keyChanged('tl:liked:r2');
-    memo.settle(t3, '10', 'stale');
+    b3.resolve('stale');
+    await p3;
     expect(memo.get('r2', '10')).toBeUndefined();
-    expect(memo.get('r2', '20')).toBeUndefined(); // the announcement dropped the stored page too
+    expect(memo.get('r2', '20')).toBeUndefined(); // the announcement dropped the kept page too
     memo.keyChanged('tl:rank:pop:24h'); // not a reader's key
-    const t4 = memo.begin('r3')!;
-    memo.settle(t4, '20', 'kept');
+    await store('r3', '20', 'kept');
     expect(memo.get('r3', '20')).toBe('kept');
   });
 
-  it('a flush or a tracking lapse drops everything and refuses builds that began before it', () => {
+  it('a flush or a tracking lapse drops everything and refuses builds that began before it', async () => {
     const { clock, memo, store } = setup();
-    store('r1', '20', 'a');
-    const during = memo.begin('r2')!;
+    await store('r1', '20', 'a');
+    const during = deferred<string>();
+    const p = memo.page('r2', '20', () => during.promise);
     memo.keyChanged(null);
-    memo.settle(during, '20', 'b');
+    during.resolve('b');
+    await p;
     expect(memo.get('r1', '20')).toBeUndefined();
     expect(memo.get('r2', '20')).toBeUndefined();
 
-    store('r1', '20', 'a');
-    const before = memo.begin('r2')!;
+    await store('r1', '20', 'a');
+    const before = deferred<string>();
+    const q = memo.page('r2', '20', () => before.promise);
     clock.epoch = 2; // the tracked connection was lost and tracks again
-    memo.settle(before, '20', 'b');
+    before.resolve('b');
+    await q;
     expect(memo.get('r1', '20')).toBeUndefined(); // read in an older epoch
     expect(memo.get('r2', '20')).toBeUndefined();
-    clock.epoch = null;
-    expect(memo.begin('r1')).toBeNull(); // not tracking: nothing is memoised
+    clock.epoch = null; // not tracking: every ask builds, nothing is kept
+    expect(await store('r1', '20', 'c')).toBe('c');
+    expect(await store('r1', '20', 'd')).toBe('d');
   });
 
-  it('keeps at most maxPages pages, dropping the least recently stored readers, and a few per reader', () => {
+  it('keeps at most maxPages pages, dropping the least recently stored readers, and a few per reader', async () => {
     const { memo, store } = setup(5);
-    for (const variant of ['1', '2', '3', '4', '5']) store('r1', variant, variant);
+    for (const variant of ['1', '2', '3', '4', '5']) await store('r1', variant, variant);
     expect(memo.size).toBe(4); // four variants per reader
     expect(memo.get('r1', '1')).toBeUndefined();
-    store('r2', '20', 'x');
+    await store('r2', '20', 'x');
     expect(memo.size).toBe(5);
-    store('r3', '20', 'y'); // over the bound: r1, the least recent, goes whole
+    await store('r3', '20', 'y'); // over the bound: r1, the least recent, goes whole
     expect(memo.size).toBe(2);
     expect(memo.get('r1', '5')).toBeUndefined();
     expect(memo.get('r2', '20')).toBe('x');
     expect(memo.get('r3', '20')).toBe('y');
   });
 
-  it('remembers a bounded number of changes during builds, then refuses every build in flight', () => {
-    const { memo } = setup();
-    const ticket = memo.begin('r0')!;
+  it('remembers a bounded number of changes during builds, then refuses every build in flight', async () => {
+    const { memo, store } = setup();
+    const slow = deferred<string>();
+    const p = memo.page('r0', '20', () => slow.promise);
     for (let i = 1; i <= 10_000; i++) memo.dropReader(`r${i}`);
-    const other = memo.begin('x')!;
-    memo.settle(other, '20', 'kept'); // 10,000 changes of others: still remembered one by one
+    await store('x', '20', 'kept'); // 10,000 changes of others: still remembered one by one
     expect(memo.get('x', '20')).toBe('kept');
     memo.dropReader('r10001');
-    memo.settle(ticket, '20', 'refused');
+    slow.resolve('refused');
+    await p;
     expect(memo.get('r0', '20')).toBeUndefined();
   });
 
-  it('ends a ticket whose build failed without storing anything', () => {
-    const { memo } = setup();
-    const ticket = memo.begin('r1')!;
-    memo.settle(ticket, '20', undefined);
+  it('a failed build keeps nothing and fails every ask that joined it; the next ask builds', async () => {
+    const { memo, store } = setup();
+    const failing = deferred<string>();
+    const a = memo.page('r1', '20', () => failing.promise);
+    const b = store('r1', '20', 'unused');
+    failing.reject(new Error('redis down'));
+    await expect(a).rejects.toThrow('redis down');
+    await expect(b).rejects.toThrow('redis down');
     expect(memo.size).toBe(0);
+    expect(await store('r1', '20', 'built')).toBe('built');
   });
 });
 

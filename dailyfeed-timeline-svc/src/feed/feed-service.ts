@@ -45,19 +45,11 @@ export class FeedService {
   }
 
   /** The page as rendered bytes: the memo's while nothing it was built from has changed. */
-  async renderedPage(readerId: string, cursor: Position | null, size: number): Promise<Buffer> {
+  renderedPage(readerId: string, cursor: Position | null, size: number): Promise<Buffer> {
+    const build = async () => this.#d.render(await this.page(readerId, cursor, size));
     const memo = this.#d.memo;
-    const variant = cursor === null ? String(size) : `${size}:${cursor.ms}:${cursor.id}`;
-    const memoised = memo?.get(readerId, variant);
-    if (memoised) return memoised;
-    const ticket = memo?.begin(readerId) ?? null;
-    let rendered: Buffer | undefined;
-    try {
-      rendered = this.#d.render(await this.page(readerId, cursor, size));
-      return rendered;
-    } finally {
-      if (ticket) memo?.settle(ticket, variant, rendered);
-    }
+    if (!memo) return build();
+    return memo.page(readerId, cursor === null ? String(size) : `${size}:${cursor.ms}:${cursor.id}`, build);
   }
 
   async page(readerId: string, cursor: Position | null, size: number): Promise<Page<Post>> {

@@ -11,7 +11,9 @@
  *   replica, a follow change handled elsewhere) shows up to FEED_PAGE_MEMO_MS later than it
  *   would without the memo.
  * A page is stored only if no announcement about its reader (or a flush, or a tracking lapse)
- * came between the start of its build and its end: `begin` takes a ticket, `settle` checks it.
+ * came between the start of its build and its end (a ticket taken before its first read is
+ * checked after it). Concurrent asks of one page share its build; one made after an
+ * announcement about the reader starts its own.
  */
 import { feedKey } from './feed-store.ts';
 import { likedKey } from '../reads/liked.ts';
@@ -49,7 +51,10 @@ export class FeedPageMemo<V> {
   readonly #changedAt = new Map<string, number>();
   #allChangedAt = 0;
   #building = 0;
-  readonly stats = { hits: 0, misses: 0, stored: 0 };
+  /** Answers of `get` (a miss by why: no page, its age ran out, tracking lapsed since), asks that joined a build in flight, pages stored. */
+  readonly stats = { hits: 0, absent: 0, expired: 0, lapsed: 0, joined: 0, stored: 0 };
+  /** Builds in flight: reader -> variant -> build (forgotten when the reader changes). */
+  readonly #inFlight = new Map<string, Map<string, Promise<V>>>();
 
   constructor(options: { maxPages: number; maxAgeMs: number; epoch: () => number | null; now?: () => number }) {
     this.#maxPages = options.maxPages;
@@ -62,18 +67,52 @@ export class FeedPageMemo<V> {
     return this.#count;
   }
 
+  /** The memoised page if it is still good (counted by result). */
   get(readerId: string, variant: string): V | undefined {
     const page = this.#pages.get(readerId)?.get(variant);
-    if (page && page.epoch === this.#epoch() && this.#now() < page.validUntil) {
+    if (!page) this.stats.absent += 1;
+    else if (page.epoch !== this.#epoch()) this.stats.lapsed += 1;
+    else if (this.#now() >= page.validUntil) this.stats.expired += 1;
+    else {
       this.stats.hits += 1;
       return page.value;
     }
-    this.stats.misses += 1;
     return undefined;
   }
 
+  /**
+   * The page: memoised, or the build of it already in flight (concurrent asks of one page share
+   * one build, unless the reader changed since it began), or `build()` now, kept if it may be.
+   */
+  async page(readerId: string, variant: string, build: () => Promise<V>): Promise<V> {
+    const memoised = this.get(readerId, variant);
+    if (memoised !== undefined) return memoised;
+    const joined = this.#inFlight.get(readerId)?.get(variant);
+    if (joined) {
+      this.stats.joined += 1;
+      return joined;
+    }
+    const ticket = this.#begin(readerId);
+    if (!ticket) return build();
+    const building = build();
+    let flights = this.#inFlight.get(readerId);
+    if (!flights) this.#inFlight.set(readerId, (flights = new Map()));
+    flights.set(variant, building);
+    let value: V | undefined;
+    try {
+      value = await building;
+      return value;
+    } finally {
+      if (this.#inFlight.get(readerId)?.get(variant) === building) {
+        flights.delete(variant);
+        if (flights.size === 0 && this.#inFlight.get(readerId) === flights) this.#inFlight.delete(readerId);
+      }
+      this.#settle(ticket, variant, value);
+    }
+  }
+
   /** Before a page's first read; null when nothing can be memoised now (tracking lapsed). */
-  begin(readerId: string): MemoTicket | null {
+  #begin(readerId: string): MemoTicket | null {
     const epoch = this.#epoch();
     if (epoch === null) return null;
     this.#building += 1;
@@ -81,7 +120,7 @@ export class FeedPageMemo<V> {
   }
 
   /** After the build: stores the page when its ticket still holds, and ends the ticket. */
-  settle(ticket: MemoTicket, variant: string, value: V | undefined): void {
+  #settle(ticket: MemoTicket, variant: string, value: V | undefined): void {
     try {
       const changed = Math.max(this.#allChangedAt, this.#changedAt.get(ticket.readerId) ?? 0);
       const validUntil = ticket.at + this.#maxAgeMs;
@@ -112,6 +151,7 @@ export class FeedPageMemo<V> {
   }
 
   dropReader(readerId: string): void {
+    this.#inFlight.delete(readerId); // asks from now on build anew
     const pages = this.#pages.get(readerId);
     if (pages) {
       this.#count -= pages.size;
@@ -128,6 +168,7 @@ export class FeedPageMemo<V> {
   }
 
   clear(): void {
+    this.#inFlight.clear();
     this.#pages.clear();
     this.#count = 0;
     this.#allChangedAt = ++this.#seq;
