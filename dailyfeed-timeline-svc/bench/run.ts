@@ -131,10 +131,10 @@ async function memoAnswers(port: number): Promise<Record<string, number> | null>
 /** Feed and hello world are measured this many times each, alternating; the medians count. */
 const ROUNDS = 3;
 
-/** The round with the median requests/s (its latencies with it). */
-function medianOf(rounds: Measured[]): Measured {
-  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-  return sorted[Math.floor(sorted.length / 2)] as Measured;
+/** The item with the median value (a round with its latencies, or a ratio). */
+function medianOf<T>(items: readonly T[], value: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor(sorted.length / 2)] as T;
 }
 
 async function waitRankingsReady(redis: Redis, port: number, headers: Record<string, string>): Promise<number> {
@@ -219,8 +219,8 @@ async function main(): Promise<void> {
       feedRounds.push(await measure(`follow feed (fan-out + hybrid pull), round ${round}`, timeline.port, feedRequests, duration, connections));
       helloRounds.push(await measure(`fastify hello world, round ${round}`, hello.port, [{ path: '/hello' }], duration, connections));
     }
-    const feed = { ...medianOf(feedRounds), name: 'follow feed (fan-out + hybrid pull)' };
-    const helloWorld = { ...medianOf(helloRounds), name: 'fastify hello world' };
+    const feed = { ...medianOf(feedRounds, (r) => r.requestsPerSecond), name: 'follow feed (fan-out + hybrid pull)' };
+    const helloWorld = { ...medianOf(helloRounds, (r) => r.requestsPerSecond), name: 'fastify hello world' };
     const roundRatios = feedRounds.map((f, i) => +(f.requestsPerSecond / Math.max(1, (helloRounds[i] as Measured).requestsPerSecond)).toFixed(3));
     log(`feed / hello world by round: ${roundRatios.join(', ')}`);
     const answers = await memoAnswers(timeline.port);
@@ -245,7 +245,6 @@ async function main(): Promise<void> {
     const ceiling = await measure('same route, page from memory (no feed work)', ceilingTarget.port, feedRequests, duration, connections);
     rmSync(pageDir, { recursive: true, force: true });
 
-
     const { rows } = await pool.query<{ max: number; p50: number }>(
       'SELECT max(followers_count) AS max, percentile_cont(0.5) WITHIN GROUP (ORDER BY followings_count) AS p50 FROM member.members WHERE id = ANY($1::bigint[])',
       [seeded.ids],
@@ -253,7 +252,7 @@ async function main(): Promise<void> {
     const ratios = {
       feedVsNaive: +(feed.requestsPerSecond / Math.max(1, naive.requestsPerSecond)).toFixed(2),
       // The median of the rounds' ratios: each round's feed and hello world ran a minute apart at most.
-      feedVsHello: [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] as number,
+      feedVsHello: medianOf(roundRatios, (ratio) => ratio),
       rankingsFullVsTenth: +(rankFull.requestsPerSecond / Math.max(1, rankSmall.requestsPerSecond)).toFixed(2),
       unmemoisedVsHello: +(unmemoised.requestsPerSecond / Math.max(1, helloWorld.requestsPerSecond)).toFixed(3),
       feedVsCeiling: +(feed.requestsPerSecond / Math.max(1, ceiling.requestsPerSecond)).toFixed(3),

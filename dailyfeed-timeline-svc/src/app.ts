@@ -136,7 +136,7 @@ export async function buildApp(config: TimelineConfig, options: BuildOptions = {
       registers: [app.metrics],
       collect() {
         this.reset();
-        for (const result of ['hit', 'absent', 'expired', 'lapsed'] as const) this.inc({ result }, memo.stats[result === 'hit' ? 'hits' : result]);
+        for (const result of ['hit', 'absent', 'expired', 'lapsed'] as const) this.inc({ result }, memo.stats[result]);
       },
     });
     new Counter({

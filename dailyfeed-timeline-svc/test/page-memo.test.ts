@@ -48,7 +48,7 @@ describe('page memo bookkeeping', () => {
     expect(builds()).toBe(1);
     clock.now += 1;
     expect(await store('r1', '20', 'new')).toBe('new');
-    expect(memo.stats).toMatchObject({ hits: 1, absent: 2, expired: 1 });
+    expect(memo.stats).toMatchObject({ hit: 1, absent: 2, expired: 1 });
   });
 
   it('shares one build among concurrent asks of a page, unless the reader changed since it began', async () => {
@@ -194,9 +194,9 @@ describe.skipIf(skip)('page memo on Redis key tracking', () => {
   /** Reads until a read is answered by the memo (a reader's first read rebuilds its set: that change drops the first page). */
   const untilMemoised = (readerId: string) =>
     waitFor('a memoised page', 1_000, async () => {
-      const before = memoStats().hits;
+      const before = memoStats().hit;
       await read(readerId);
-      return memoStats().hits > before;
+      return memoStats().hit > before;
     });
   /** Reads until the page shows `expected` (the announcement is asynchronous); returns the ms. */
   const readUntil = (readerId: string, what: string, expected: (posts: Array<{ id: string; liked: boolean }>) => boolean) =>
@@ -211,7 +211,7 @@ describe.skipIf(skip)('page memo on Redis key tracking', () => {
     await untilMemoised(reader);
     const before = memoStats();
     const memoised = await read(reader);
-    expect(memoStats().hits).toBe(before.hits + 1);
+    expect(memoStats().hit).toBe(before.hit + 1);
     expect(memoised.body).toBe(built.body);
   });
 

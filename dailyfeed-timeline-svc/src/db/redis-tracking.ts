@@ -3,7 +3,9 @@
  * remembers the keys read on `client` and, when one of them changes (or the database is
  * flushed), announces it once on a second connection subscribed to `__redis__:invalidate`.
  *
- * Writes made on `client` itself are not announced (NOLOOP). Knows nothing of what the caller caches: it reports changed keys (null = all of them) and an
+ * Writes made on `client` itself are not announced (NOLOOP).
+ *
+ * Knows nothing of what the caller caches: it reports changed keys (null = all of them) and an
  * `epoch` that moves whenever tracking may have lapsed (either connection lost, tracking being
  * set up again); `epoch` is null while reads on `client` are not tracked. A result read in one
  * epoch must not be kept once the epoch has moved: announcements of that time may be lost.

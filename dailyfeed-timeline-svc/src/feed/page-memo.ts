@@ -18,7 +18,7 @@
 import { feedKey } from './feed-store.ts';
 import { likedKey } from '../reads/liked.ts';
 
-export interface MemoTicket {
+interface MemoTicket {
   readerId: string;
   epoch: number;
   seq: number;
@@ -51,8 +51,8 @@ export class FeedPageMemo<V> {
   readonly #changedAt = new Map<string, number>();
   #allChangedAt = 0;
   #building = 0;
-  /** Answers of `get` (a miss by why: no page, its age ran out, tracking lapsed since), asks that joined a build in flight, pages stored. */
-  readonly stats = { hits: 0, absent: 0, expired: 0, lapsed: 0, joined: 0, stored: 0 };
+  /** Answers of `get` (a miss by why: no page, its age ran out, tracking lapsed since) and asks that joined a build in flight. */
+  readonly stats = { hit: 0, absent: 0, expired: 0, lapsed: 0, joined: 0 };
   /** Builds in flight: reader -> variant -> build (forgotten when the reader changes). */
   readonly #inFlight = new Map<string, Map<string, Promise<V>>>();
 
@@ -74,7 +74,7 @@ export class FeedPageMemo<V> {
     else if (page.epoch !== this.#epoch()) this.stats.lapsed += 1;
     else if (this.#now() >= page.validUntil) this.stats.expired += 1;
     else {
-      this.stats.hits += 1;
+      this.stats.hit += 1;
       return page.value;
     }
     return undefined;
@@ -103,9 +103,11 @@ export class FeedPageMemo<V> {
       value = await building;
       return value;
     } finally {
-      if (this.#inFlight.get(readerId)?.get(variant) === building) {
-        flights.delete(variant);
-        if (flights.size === 0 && this.#inFlight.get(readerId) === flights) this.#inFlight.delete(readerId);
+      // Unless a change of the reader forgot this build (and maybe started another) meanwhile.
+      const current = this.#inFlight.get(readerId);
+      if (current?.get(variant) === building) {
+        current.delete(variant);
+        if (current.size === 0) this.#inFlight.delete(readerId);
       }
       this.#settle(ticket, variant, value);
     }
@@ -135,7 +137,6 @@ export class FeedPageMemo<V> {
         this.#count -= 1;
       }
       this.#pages.set(ticket.readerId, pages); // most recent last
-      this.stats.stored += 1;
       while (this.#count > this.#maxPages) this.dropReader(this.#pages.keys().next().value as string);
     } finally {
       this.#building -= 1;
